@@ -1,0 +1,35 @@
+// `modern`: a current x86 server, ~3 GHz, with EPT/NPT, VPID and posted interrupts.
+// Every figure cites its row in ../shared/COSTS.md ("Modern x86 primitives").
+import { cycles, type PlatformProfile } from './profile';
+
+const GHZ = 3.0;
+
+export const modern: PlatformProfile = {
+  name: 'modern',
+  description: 'current x86 server: ~3 GHz, EPT/NPT, VPID, posted interrupts, NVMe, 10 GbE',
+  cpuGHz: GHZ,
+  hardwareVirt: true,
+  nestedPaging: true,
+  sched: {
+    // Switching the loaded VMCS ~1800 cycles (Amit & Wei, ATC 2018) is the dominant part of a
+    // vCPU switch on this era; a paravirtual context switch is 895 cycles (Dune, OSDI 2012).
+    contextSwitchNs: cycles(1800, GHZ),
+    // Derived from the mechanism: a runqueue pick touches a few cache lines and a lock;
+    // taken as a hypercall-sized trip into scheduler code, 835 cycles (Dune, OSDI 2012).
+    scheduleDecisionNs: cycles(835, GHZ),
+    // Derived: the tick is a timer interrupt into the hypervisor (~one exit round trip,
+    // about 2000 cycles; SplitX, WIOV 2011) plus burning credit on one vCPU.
+    tickNs: cycles(2000, GHZ),
+    // "inter-processor interrupt delivery: over 1000 cycles" (Amit et al., EuroSys 2020).
+    ipiNs: cycles(1000, GHZ),
+  },
+  hypervisor: {
+    // "hypercall round trip: at least 835 cycles" (Belay et al., Dune, OSDI 2012).
+    hypercallNs: cycles(835, GHZ),
+    // Derived: setting a pending bit and a selector bit with locked operations, ~100 cycles.
+    evtchnSendNs: cycles(100, GHZ),
+    // Derived: an upcall is an exception-style bounce into the guest's callback; taken as
+    // one paravirtual context switch, 895 cycles (Dune, OSDI 2012).
+    upcallNs: cycles(895, GHZ),
+  },
+};

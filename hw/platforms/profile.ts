@@ -1,0 +1,41 @@
+// A platform profile: every cost pvlab charges, as one named field, in nanoseconds unless the
+// name says otherwise. Profiles stand for eras of hardware (COSTS.md). Mechanism code decides
+// WHAT happens; it asks the profile HOW LONG it takes, and contains no numbers of its own.
+
+export interface PlatformProfile {
+  readonly name: string;
+  readonly description: string;
+  /** Core clock, used to turn published cycle counts into time. */
+  readonly cpuGHz: number;
+  /** Does the CPU have VT-x/AMD-V? Without it, `hvm` falls back to `tcg`. */
+  readonly hardwareVirt: boolean;
+  /** Does it have nested paging (EPT/NPT)? */
+  readonly nestedPaging: boolean;
+  readonly sched: SchedulingCosts;
+  readonly hypervisor: HypervisorCosts;
+}
+
+export interface SchedulingCosts {
+  /** Switching a pCPU from one vCPU to another (state save/restore, VMCS or page-table base). */
+  readonly contextSwitchNs: number;
+  /** Running the scheduler's decision function once. */
+  readonly scheduleDecisionNs: number;
+  /** Handling the periodic scheduler tick on a pCPU (credit burn, priority checks). */
+  readonly tickNs: number;
+  /** Delivering an inter-processor interrupt to another pCPU (tickling it). */
+  readonly ipiNs: number;
+}
+
+export interface HypervisorCosts {
+  /** A hypercall round trip into the hypervisor and back, trivially handled. */
+  readonly hypercallNs: number;
+  /** Extra work of an event-channel send on top of the hypercall (set pending, kick). */
+  readonly evtchnSendNs: number;
+  /** Delivering an event upcall into a guest (a bounce to its callback). */
+  readonly upcallNs: number;
+}
+
+/** Converts a published cycle count to ns at the profile's clock, rounded to an integer. */
+export function cycles(count: number, ghz: number): number {
+  return Math.round(count / ghz);
+}

@@ -1,0 +1,71 @@
+// A domain: Xen's unit of isolation. Its lifecycle follows REFERENCE §8.2: created paused
+// (a controller pause count of 1), unpaused by the toolstack, paused/unpaused, shut down
+// with a reason (all vCPUs stop), crashed, destroyed (dying while others still hold its
+// pages, then gone). `xl list` state letters are derived here.
+import { SHUTDOWN_LETTERS, SHUTDOWN, type ShutdownReason } from './public/xen';
+import type { Vcpu } from './vcpu';
+
+export type DomainType = 'pv' | 'hvm' | 'pvh';
+
+export interface DomainConfig {
+  name: string;
+  type: DomainType;
+  vcpus: number;
+  memoryMiB: number;
+  maxmemMiB?: number;
+  weight: number;
+  cap: number;
+  affinity?: number[];
+}
+
+export type LifeState = 'alive' | 'dying' | 'dead';
+
+export class Domain {
+  readonly vcpus: Vcpu[] = [];
+  pauseCount = 1; // created paused
+  shutdownReason: ShutdownReason | undefined;
+  life: LifeState = 'alive';
+  weight: number;
+  cap: number;
+  /** Pseudo-physical memory size in frames, reserved at creation. */
+  memFrames = 0;
+  /** Machine frames backing it, populated on first touch: p2m[gfn] = mfn. */
+  p2m: number[] = [];
+  /** CPU time consumed by its vCPUs, by mode (ns). */
+  readonly cpu = { user: 0, kernel: 0, hypervisor: 0 };
+  /** For a device-model domain: the domain it serves (XSM's `src->target`). */
+  dmTarget: number | undefined;
+  /** Scheduler-private per-domain data. */
+  sched: unknown;
+
+  constructor(
+    readonly id: number,
+    readonly config: DomainConfig,
+    readonly privileged: boolean,
+  ) {
+    this.weight = config.weight;
+    this.cap = config.cap;
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  get isDead(): boolean {
+    return this.life !== 'alive' || this.shutdownReason !== undefined;
+  }
+
+  /** The six `xl list` state columns: r b p s <reason> d. */
+  stateLetters(): string {
+    const running = this.vcpus.some((v) => v.runstate === 'running');
+    const blocked = !running && this.vcpus.every((v) => v.blocked || v.down);
+    const r = running ? 'r' : '-';
+    const b = blocked ? 'b' : '-';
+    const p = this.pauseCount > 0 ? 'p' : '-';
+    const down = this.shutdownReason !== undefined;
+    const s = down ? 's' : '-';
+    const c = down ? SHUTDOWN_LETTERS[SHUTDOWN[this.shutdownReason!]]! : '-';
+    const d = this.life === 'dying' ? 'd' : '-';
+    return r + b + p + s + c + d;
+  }
+}

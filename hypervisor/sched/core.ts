@@ -1,0 +1,272 @@
+// The scheduling core, Xen's sched/core.c in spirit: per-pCPU state, the SCHEDULE softirq,
+// context switches, runstate changes, wake-ups and the execution of each vCPU's guest
+// program. The policy (credit, rr) is consulted through the Scheduler interface.
+//
+// Execution model: while a vCPU runs, the pCPU works through three debts in order: switch
+// overhead (hypervisor time of the pCPU), hypervisor time owed by the vCPU's hypercalls,
+// then the guest's current compute operation. One timer per pCPU fires at the next point
+// where something must happen: the debts are paid, or the slice ends.
+import { Timer, type Engine, type Handler } from '../../hw/engine';
+import type { PlatformProfile } from '../../hw/platforms/profile';
+import type { GuestOp } from '../public/guest';
+import type { Trace, SchedReason } from '../trace';
+import type { Vcpu } from '../vcpu';
+import type { Scheduler, SchedCore } from './scheduler';
+import { PcpuState } from './pcpu';
+
+/** Hooks the hypervisor supplies: what "an event is pending" means, and shutdown. */
+export interface CoreHooks {
+  eventsPending(v: Vcpu): boolean;
+  /** The vCPU enters its event upcall (the guest's handler clears upcall_pending). */
+  enterUpcall(v: Vcpu): void;
+  shutdown(v: Vcpu, op: GuestOp & { op: 'shutdown' }): void;
+  /** A one-shot timer (set_timer_op) expired: raise VIRQ_TIMER for the vCPU. */
+  timerExpired(v: Vcpu): void;
+  /** The vCPU made a sched_op hypercall (block, yield, shutdown): count it. */
+  schedOp(v: Vcpu): void;
+}
+
+export class SchedulingCore implements SchedCore {
+  readonly pcpus: PcpuState[];
+  /** The pCPU whose event is being processed (-1: a device or timer outside any pCPU). */
+  private executing = -1;
+
+  constructor(
+    private readonly engine: Engine,
+    readonly sched: Scheduler,
+    readonly profile: PlatformProfile,
+    readonly trace: Trace,
+    nrPcpus: number,
+    private readonly hooks: CoreHooks,
+  ) {
+    this.pcpus = [];
+    for (let i = 0; i < nrPcpus; i++) {
+      const pc = new PcpuState(i);
+      pc.softirq = new Timer(engine, () => this.runSoftirq(pc));
+      pc.runTimer = new Timer(engine, () => this.onRunTimer(pc));
+      this.pcpus.push(pc);
+    }
+    sched.attach(this);
+  }
+
+  get nrPcpus(): number {
+    return this.pcpus.length;
+  }
+
+  now(): number {
+    return this.engine.now;
+  }
+
+  current(pcpu: number): Vcpu | null {
+    return this.pcpus[pcpu]!.current;
+  }
+
+  every(periodNs: number, fn: () => void, phaseNs = periodNs): void {
+    const engine = this.engine;
+    const h: Handler = { fire: () => { fn(); engine.after(periodNs, h); } };
+    engine.after(phaseNs, h);
+  }
+
+  tickle(pcpu: number, why: string): void {
+    const pc = this.pcpus[pcpu]!;
+    const remote = this.executing !== pcpu;
+    const at = this.engine.now + (remote ? this.profile.sched.ipiNs : 0);
+    if (pc.softirq.armed && pc.softirq.deadline <= at) return;
+    if (this.trace.on) {
+      const c = pc.current;
+      this.trace.emit({ type: 'tickle', t: this.engine.now, pcpu, dom: c?.domain.id ?? -1, vcpu: c?.id ?? -1, why });
+    }
+    pc.softirq.set(at);
+  }
+
+  // ---- vCPU state changes requested by the hypervisor ----
+
+  /** A blocked or paused vCPU may have become runnable. */
+  wake(v: Vcpu): void {
+    if (!v.runnable || v.runstate === 'running' || v.runstate === 'runnable') return;
+    if (v.runstate === 'blocked') v.wokeAt = this.engine.now;
+    v.setRunstate('runnable', this.engine.now);
+    this.sched.wake(v);
+  }
+
+  /** A vCPU stopped being runnable (paused, parked, domain shut down). */
+  sleep(v: Vcpu): void {
+    if (v.runstate === 'runnable') {
+      this.sched.sleep(v);
+      v.setRunstate(v.blocked ? 'blocked' : 'offline', this.engine.now);
+    } else if (v.runstate === 'running') {
+      this.tickle(v.processor, 'sleep');
+    }
+  }
+
+  pauseVcpu(v: Vcpu): void {
+    v.schedPaused = true;
+    this.sleep(v);
+  }
+
+  unpauseVcpu(v: Vcpu): void {
+    v.schedPaused = false;
+    this.wake(v);
+  }
+
+  /** An event arrived for `v`: wake it if it is blocked in SCHEDOP_block. */
+  kick(v: Vcpu): void {
+    if (!v.blocked) return;
+    v.blocked = false;
+    v.blockTimerAt = -1;
+    v.lastResult = this.engine.now;
+    this.hooks.enterUpcall(v); // it resumes in its event upcall
+    this.wake(v);
+  }
+
+  /** The vCPU's one-shot timer. */
+  armBlockTimer(v: Vcpu, at: number): void {
+    v.blockTimerAt = at;
+    const h: Handler = { fire: () => { if (v.blockTimerAt === at) this.hooks.timerExpired(v); } };
+    this.engine.at(Math.max(at, this.engine.now), h);
+  }
+
+  // ---- the per-pCPU machinery ----
+
+  private runSoftirq(pc: PcpuState): void {
+    this.executing = pc.id;
+    this.schedule(pc, 'preempted');
+    this.executing = -1;
+  }
+
+  private onRunTimer(pc: PcpuState): void {
+    this.executing = pc.id;
+    const v = pc.current!;
+    pc.settle(this.engine.now);
+    if (this.engine.now >= pc.sliceEnd) this.schedule(pc, 'slice-expired');
+    else this.continueVcpu(pc, v);
+    this.executing = -1;
+  }
+
+  /** Runs the policy on `pc` and switches to its choice. */
+  private schedule(pc: PcpuState, reason: SchedReason): void {
+    const now = this.engine.now;
+    pc.softirq.cancel();
+    pc.runTimer.cancel();
+    const prev = pc.current;
+    let ran = 0;
+    if (prev) {
+      pc.settle(now);
+      ran = now - pc.dispatchedAt;
+    } else {
+      pc.leaveIdle(now);
+    }
+    const prevRunnable = prev !== null && prev.runnable && !pc.yielding;
+    const yielded = pc.yielding;
+    pc.yielding = false;
+    const d = this.sched.schedule(pc.id, prev, prevRunnable || (yielded && prev!.runnable), ran);
+    const next = d.next;
+    let overhead = this.profile.sched.scheduleDecisionNs;
+    if (next !== prev) {
+      if (prev) prev.setRunstate(prev.runnable ? 'runnable' : prev.blocked ? 'blocked' : 'offline', now);
+      overhead += this.profile.sched.contextSwitchNs;
+    }
+    if (this.trace.on) this.emitDecision(pc, next, reason, d.why);
+    if (next === null) {
+      pc.current = null;
+      pc.enterIdle(now, overhead);
+      return;
+    }
+    if (next !== prev) {
+      next.setRunstate('running', now);
+      next.processor = pc.id;
+    }
+    if (!d.continuing) pc.dispatchedAt = now;
+    pc.current = next;
+    pc.overheadNs += overhead;
+    if (next.wokeAt >= 0) {
+      next.wakeLatency.record(now + overhead - next.wokeAt);
+      next.wokeAt = -1;
+    }
+    pc.sliceEnd = d.sliceNs === Infinity ? Infinity : now + d.sliceNs;
+    this.continueVcpu(pc, next);
+  }
+
+  /** Advances `v`'s program until it has time to burn, then arms the run timer. */
+  private continueVcpu(pc: PcpuState, v: Vcpu): void {
+    for (let guard = 0; guard < 1_000_000; guard++) {
+      if (pc.overheadNs > 0 || v.hvOwedNs > 0 || v.remainingNs > 0) {
+        const end = pc.segStart + pc.overheadNs + v.hvOwedNs + v.remainingNs;
+        pc.runTimer.set(Math.min(end, pc.sliceEnd));
+        return;
+      }
+      const op = this.nextOp(v);
+      if (op === 'run') continue;
+      this.schedule(pc, op);
+      return;
+    }
+    throw new Error(`${v.name}: guest program made a million zero-time steps`);
+  }
+
+  /** Takes the program's next operation. Returns 'run' when there is time to burn,
+   *  otherwise why the vCPU leaves the pCPU. */
+  private nextOp(v: Vcpu): 'run' | SchedReason {
+    if (v.pendingOp !== undefined) return this.apply(v, v.pendingOp);
+    const r = v.program!.next(v.lastResult);
+    if (r.done) {
+      v.down = true;
+      return 'offline';
+    }
+    const op = r.value;
+    if (v.hvOwedNs > 0 && typeof op !== 'number' && op.op !== 'compute') {
+      v.pendingOp = op; // the hypercalls made before this op are paid first
+      return 'run';
+    }
+    return this.apply(v, op);
+  }
+
+  private apply(v: Vcpu, op: GuestOp | number): 'run' | SchedReason {
+    v.pendingOp = undefined;
+    if (typeof op !== 'number' && op.op !== 'compute') {
+      this.hooks.schedOp(v);
+      this.pcpus[v.processor]!.overheadNs += this.profile.hypervisor.hypercallNs;
+    }
+    if (typeof op === 'number') {
+      v.remainingNs = op;
+      v.mode = 'user';
+      return 'run';
+    }
+    switch (op.op) {
+      case 'compute':
+        v.remainingNs = op.ns;
+        v.mode = op.mode;
+        return 'run';
+      case 'block':
+        if (this.hooks.eventsPending(v)) {
+          this.hooks.enterUpcall(v);
+          v.lastResult = this.engine.now;
+          return 'run';
+        }
+        v.blocked = true;
+        if (op.until !== undefined) this.armBlockTimer(v, op.until);
+        return 'blocked';
+      case 'yield':
+        this.pcpus[v.processor]!.yielding = true;
+        this.sched.yield(v);
+        return 'yield';
+      case 'shutdown':
+        this.hooks.shutdown(v, op);
+        return 'offline';
+    }
+  }
+
+  private emitDecision(pc: PcpuState, next: Vcpu | null, reason: SchedReason, why: string): void {
+    const t = this.engine.now;
+    if (next === null) this.trace.emit({ type: 'idle', t, pcpu: pc.id, reason });
+    else this.trace.emit({ type: 'sched', t, pcpu: pc.id, dom: next.domain.id, vcpu: next.id, reason, detail: why });
+  }
+
+  /** Settles every pCPU's accounting up to now (for reports taken mid-run). */
+  settleAll(): void {
+    const now = this.engine.now;
+    for (const pc of this.pcpus) {
+      if (pc.current) pc.settle(now);
+      else pc.leaveIdle(now), pc.enterIdle(now, 0);
+    }
+  }
+}

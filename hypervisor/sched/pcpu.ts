@@ -1,0 +1,76 @@
+// Per-pCPU scheduling state and its time accounting: what the pCPU did with every
+// nanosecond (guest user, guest kernel, hypervisor, idle), and the progress of the vCPU it
+// runs. `settle(now)` pays the pCPU's debts in order: switch overhead, the vCPU's owed
+// hypervisor time, then the guest's compute.
+import type { Timer } from '../../hw/engine';
+import type { Vcpu } from '../vcpu';
+
+export interface PcpuTime {
+  guestUser: number;
+  guestKernel: number;
+  hypervisor: number;
+  idle: number;
+}
+
+export class PcpuState {
+  current: Vcpu | null = null;
+  softirq!: Timer;
+  runTimer!: Timer;
+  sliceEnd = Infinity;
+  dispatchedAt = 0;
+  /** Start of the stretch not yet accounted. */
+  segStart = 0;
+  overheadNs = 0;
+  yielding = false;
+  private idleSince = 0;
+  private idle = true;
+  readonly time: PcpuTime = { guestUser: 0, guestKernel: 0, hypervisor: 0, idle: 0 };
+
+  constructor(readonly id: number) {}
+
+  /** Accounts the time since the last settle against the running vCPU's debts. */
+  settle(now: number): void {
+    let e = now - this.segStart;
+    this.segStart = now;
+    if (e <= 0) return;
+    const v = this.current!;
+    const dom = v.domain;
+    let take = Math.min(e, this.overheadNs);
+    this.overheadNs -= take;
+    this.time.hypervisor += take;
+    e -= take;
+    take = Math.min(e, v.hvOwedNs);
+    v.hvOwedNs -= take;
+    this.time.hypervisor += take;
+    v.ran.hypervisor += take;
+    dom.cpu.hypervisor += take;
+    e -= take;
+    take = Math.min(e, v.remainingNs);
+    v.remainingNs -= take;
+    if (v.mode === 'user') {
+      this.time.guestUser += take;
+      dom.cpu.user += take;
+    } else {
+      this.time.guestKernel += take;
+      dom.cpu.kernel += take;
+    }
+    v.ran[v.mode] += take;
+  }
+
+  enterIdle(now: number, overhead: number): void {
+    this.time.hypervisor += overhead;
+    this.idle = true;
+    this.idleSince = now + overhead;
+  }
+
+  leaveIdle(now: number): void {
+    if (!this.idle) return;
+    this.idle = false;
+    if (now > this.idleSince) this.time.idle += now - this.idleSince;
+    this.segStart = now;
+  }
+
+  get isIdle(): boolean {
+    return this.current === null;
+  }
+}

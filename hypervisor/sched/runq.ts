@@ -1,0 +1,54 @@
+// An intrusive FIFO of vCPUs with O(1) push, pop, remove and insert-after: the building block
+// of per-pCPU runqueues. Each vCPU carries one link record, so it is in at most one queue.
+
+export class Link<T> {
+  prev: Link<T> | null = null;
+  next: Link<T> | null = null;
+  queue: Fifo<T> | null = null;
+  constructor(readonly item: T) {}
+}
+
+export class Fifo<T> {
+  head: Link<T> | null = null;
+  tail: Link<T> | null = null;
+  length = 0;
+
+  push(l: Link<T>): void {
+    this.insertAfter(this.tail, l);
+  }
+
+  /** Inserts `l` after `after` (null: at the head). */
+  insertAfter(after: Link<T> | null, l: Link<T>): void {
+    if (l.queue !== null) throw new Error('runq: item already queued');
+    l.queue = this;
+    l.prev = after;
+    l.next = after === null ? this.head : after.next;
+    if (l.prev) l.prev.next = l;
+    else this.head = l;
+    if (l.next) l.next.prev = l;
+    else this.tail = l;
+    this.length++;
+  }
+
+  remove(l: Link<T>): void {
+    if (l.queue !== this) return;
+    if (l.prev) l.prev.next = l.next;
+    else this.head = l.next;
+    if (l.next) l.next.prev = l.prev;
+    else this.tail = l.prev;
+    l.prev = l.next = null;
+    l.queue = null;
+    this.length--;
+  }
+
+  shift(): T | undefined {
+    const h = this.head;
+    if (h === null) return undefined;
+    this.remove(h);
+    return h.item;
+  }
+
+  *[Symbol.iterator](): IterableIterator<T> {
+    for (let l = this.head; l !== null; l = l.next) yield l.item;
+  }
+}

@@ -1,0 +1,76 @@
+// A virtual CPU: its runstate with the time spent in each (RUNSTATE_running / runnable /
+// blocked / offline, as VCPUOP_get_runstate_info reports them), the guest program it runs,
+// and the progress of that program's current operation. Scheduling policy lives in the
+// scheduler; moving between runstates lives in the scheduling core (sched/core.ts).
+import type { GuestProgram, GuestOp, CpuMode } from './public/guest';
+import type { Runstate } from './public/xen';
+import { Histogram } from '../hw/histogram';
+import type { Domain } from './domain';
+
+export class Vcpu {
+  runstate: Runstate = 'offline';
+  private since = 0;
+  readonly time = { running: 0, runnable: 0, blocked: 0, offline: 0 };
+  /** The pCPU it runs on or is queued for (Xen's v->processor). */
+  processor: number;
+  /** Hard affinity: the pCPUs it may run on. */
+  affinity: number[];
+  /** Guest state: blocked in SCHEDOP_block, program ended (down), paused by the scheduler (parked). */
+  blocked = false;
+  down = false;
+  schedPaused = false;
+  upcallPending = false;
+  /** When it last became runnable from blocked; -1 when not waiting after a wake. */
+  wokeAt = -1;
+  readonly wakeLatency = new Histogram();
+  /** Execution of the current operation. */
+  program: GuestProgram | undefined;
+  remainingNs = 0;
+  mode: CpuMode = 'user';
+  /** Hypervisor time owed by hypercalls made since the last op, burned before the next. */
+  hvOwedNs = 0;
+  lastResult = 0;
+  /** An operation waiting for the owed hypervisor time to be paid first. */
+  pendingOp: GuestOp | number | undefined;
+  blockTimerAt = -1;
+  /** Running time by mode, for where-the-time-went reports. */
+  readonly ran = { user: 0, kernel: 0, hypervisor: 0 };
+  /** Scheduler-private data (credit, priority, queue links). */
+  sched: unknown;
+
+  constructor(
+    readonly domain: Domain,
+    readonly id: number,
+    processor: number,
+    affinity: number[],
+  ) {
+    this.processor = processor;
+    this.affinity = affinity;
+  }
+
+  get name(): string {
+    return `d${this.domain.id}v${this.id}`;
+  }
+
+  /** Runnable in Xen's sense: not paused, not blocked, not down. */
+  get runnable(): boolean {
+    return !this.blocked && !this.down && !this.schedPaused && this.domain.pauseCount === 0 && !this.domain.isDead;
+  }
+
+  setRunstate(to: Runstate, now: number): void {
+    this.time[this.runstate] += now - this.since;
+    this.runstate = to;
+    this.since = now;
+  }
+
+  /** Runstate times including the current stretch, as of `now`. */
+  runstateAt(now: number): { running: number; runnable: number; blocked: number; offline: number } {
+    const t = { ...this.time };
+    t[this.runstate] += now - this.since;
+    return t;
+  }
+
+  canRunOn(pcpu: number): boolean {
+    return this.affinity.includes(pcpu);
+  }
+}
