@@ -1,0 +1,67 @@
+// What a guest domain runs, as written under `workload:` in a scenario file. Workloads are a
+// union discriminated by `kind`; each kind is one strict zod schema below.
+//
+// To add a kind: write its schema with the pieces of ./fields (strict, field, optional and the
+// parsers), give it `kind: z.literal('my-kind')`, and append it to `workloadVariants`. Its type
+// joins `WorkloadSpec` by itself. Checks that need the rest of the scenario (fio's disk) live
+// in ./storage.
+
+import { z } from 'zod';
+import { bool, duration, field, integer, oneOf, optional, real, size, strict, text } from './fields';
+import { formatDuration, formatSize, KiB, MiB } from './units';
+
+/** Spins on the CPU forever: the classic CPU hog. */
+export const cpuBurnWorkload = strict({ kind: z.literal('cpu-burn') });
+
+/** Blocks forever: a domain that only exists. */
+export const idleWorkload = strict({ kind: z.literal('idle') });
+
+/** Computes for `burst` every `period`; each wake-up is shifted by up to jitter × period. */
+export const cpuPeriodicWorkload = strict({
+  kind: z.literal('cpu-periodic'),
+  burst: field(duration({ min: 1 })),
+  period: field(duration({ min: 1 })),
+  jitter: field(real(0, 1), 0),
+}).superRefine((w, ctx) => {
+  if (w.burst > w.period) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['burst'],
+      message: `must not be longer than the period (${formatDuration(w.period)}) (got ${formatDuration(w.burst)})`,
+    });
+  }
+});
+
+export const FIO_MODES = ['read', 'write', 'randread', 'randwrite', 'rw'] as const;
+
+/** fio-like block I/O on one of the domain's disks, `iodepth` requests in flight. */
+export const fioWorkload = strict({
+  kind: z.literal('fio'),
+  rw: field(oneOf(FIO_MODES)),
+  bs: field(size({ min: 512, max: MiB, multipleOf: 512 }), 4 * KiB),
+  iodepth: field(integer(1, 256), 1),
+  /** The region of the disk the job covers, from offset 0. */
+  size: field(size({ min: 512, multipleOf: 512 }), 64 * MiB),
+  verify: field(bool, false),
+  /** Stop after this many requests; run until the end of the scenario when absent. */
+  ops: optional(integer(1)),
+  /** The domain's disk to use; its first disk when absent. */
+  vdev: optional(text(/^(xvd[a-z]+|hd[a-z]|sd[a-z]+)[0-9]*$/, 'a vdev such as xvda')),
+}).superRefine((w, ctx) => {
+  if (w.bs > w.size) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['bs'],
+      message: `must not be larger than the job's size (${formatSize(w.size)}) (got ${formatSize(w.bs)})`,
+    });
+  }
+});
+
+/** Every workload kind; append new kinds here. */
+export const workloadVariants = [cpuBurnWorkload, idleWorkload, cpuPeriodicWorkload, fioWorkload] as const;
+
+export const workloadSchema = z.discriminatedUnion('kind', workloadVariants);
+
+/** A workload as validated from the file (before scenario-wide defaults such as fio's vdev). */
+export type WorkloadSpec = z.output<typeof workloadSchema>;
+export type WorkloadKind = WorkloadSpec['kind'];
