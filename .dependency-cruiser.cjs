@@ -17,7 +17,8 @@ module.exports = {
       severity: 'error', from: { path: '^guests/' }, to: { path: '^(dom0|lab)/|^hypervisor/(?!public/)' } },
     { name: 'nothing-imports-lab', comment: 'lab/ wires everything together; nothing imports it',
       severity: 'error', from: { path: '^(hw|ringbuf|hypervisor|dom0|guests)/' }, to: { path: '^lab/' } },
-    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    { name: 'no-circular', comment: 'type-only cycles (a Domain knows its Vcpu type and back) cost nothing at run time',
+      severity: 'error', from: {}, to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } } },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

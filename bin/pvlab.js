@@ -2,4 +2,5 @@
 // The installed `pvlab` command: runs the TypeScript CLI through tsx's loader.
 import { register } from 'tsx/esm/api';
 register();
-await import('../lab/cli/main.ts');
+const { main } = await import('../lab/cli/main.ts');
+process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,68 @@
+// The `pvlab` command line. Exit status: 0 success, 1 a failed run, 2 bad input (a bad
+// scenario file or option), as DESIGN.md says. Reports go to stdout; wall-clock figures
+// (time taken, events per second) go to stderr, so stdout is a pure function of the input.
+import { Command, CommanderError } from 'commander';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { applyOverrides, loadScenarioFile, ScenarioError, type Scenario } from '../scenario/index';
+import { runScenario } from '../run/runner';
+import { renderRun } from './format';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const SCENARIO_DIR = join(ROOT, 'scenarios');
+
+/** A path to a scenario file, or the name of one in scenarios/. */
+export function resolveScenarioPath(arg: string): string {
+  if (existsSync(arg)) return arg;
+  const named = join(SCENARIO_DIR, arg.endsWith('.yaml') ? arg : `${arg}.yaml`);
+  return existsSync(named) ? named : arg;
+}
+
+function loadWithOverrides(arg: string, opts: { seed?: string; duration?: string }): Scenario {
+  const s = loadScenarioFile(resolveScenarioPath(arg));
+  return applyOverrides(s, { seed: opts.seed, duration: opts.duration });
+}
+
+function cmdRun(arg: string, opts: { seed?: string; duration?: string; json?: boolean }): void {
+  const scenario = loadWithOverrides(arg, opts);
+  const t0 = performance.now();
+  const { report } = runScenario(scenario);
+  const wallMs = performance.now() - t0;
+  process.stdout.write((opts.json ? JSON.stringify(report, null, 2) : renderRun(report)) + '\n');
+  const evps = report.events / (wallMs / 1000);
+  process.stderr.write(`pvlab: ${report.events} events in ${(wallMs / 1000).toFixed(2)} s wall (${Math.round(evps).toLocaleString('en-US')} events/s, ${((report.simulatedNs / 1e9) / (wallMs / 1000)).toFixed(1)} simulated s per wall s)\n`);
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program.name('pvlab').description('A laboratory for virtualization: a deterministic Xen-style hypervisor simulator').version('0.1.0');
+  program.exitOverride();
+  program
+    .command('run')
+    .description('run a scenario file (or a scenario by name) and report what happened')
+    .argument('<scenario>', 'a scenario YAML file, or the name of one in scenarios/')
+    .option('--seed <n>', 'override the scenario seed')
+    .option('--duration <d>', 'override the simulated duration (with a unit: 500ms, 10s)')
+    .option('--json', 'print the report as JSON')
+    .action(cmdRun);
+  return program;
+}
+
+export function main(argv: string[]): number {
+  try {
+    buildProgram().parse(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof ScenarioError) {
+      process.stderr.write(`pvlab: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    throw e;
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  process.exitCode = main(process.argv.slice(2));
+}
