@@ -1,0 +1,438 @@
+// Event channels: the hypervisor's side of EVTCHNOP (event_channel_op, hypercall 32) with the
+// 2-level ABI. Each domain has a table of ports; a port is free, reserved (port 0), unbound
+// (listening for one remote domain), interdomain (bound to a peer port), a VIRQ or an IPI.
+// Delivering an event sets bits in the target's shared_info page in Xen's set_pending order
+// and kicks the vCPU whose upcall became newly pending. Called by the hypercall dispatcher
+// (with the calling domain's id) and by other hypervisor code (raiseVirq); never by guests.
+// A guest's bad arguments get a negative errno; only pvlab's own inconsistencies throw.
+
+import { EBUSY, EEXIST, EINVAL, ENOENT, ENOSPC, EPERM, ESRCH } from './public/errno';
+import {
+  EVTCHN_2L_NR_CHANNELS, EVTCHN_BITS_PER_WORD, EVTCHNSTAT, XEN_LEGACY_MAX_VCPUS,
+  clearPending, isMasked, isPending, clearMask, testAndSetPending, testAndSetSelector,
+  testAndSetUpcallPending,
+} from './public/event_channel';
+import { DOMID_SELF, NR_VIRQS, VIRQ } from './public/xen';
+
+export interface EvtchnDomain {
+  id: number;
+  privileged: boolean;
+  nrVcpus: number;
+  sharedInfo: Uint8Array;
+  /** Port numbers the domain may use, port 0 included (xl's max_event_channels + 1). */
+  maxPorts: number;
+}
+export interface EvtchnDeps {
+  domain(id: number): EvtchnDomain | undefined;
+  /** The vCPU's upcall became newly pending: IPI it if running, wake it if blocked. */
+  kick(dom: number, vcpu: number): void;
+}
+
+/** Counters, always on. `sends` counts every successful EVTCHNOP_send, dropped ones included. */
+export interface EvtchnCounters {
+  sends: number;
+  /** Sends on an unbound port: nobody listens yet, so the event is dropped (rc 0). */
+  sendsDropped: number;
+  /** set_pending found PENDING already set: the event coalesced with an unhandled one. */
+  pendingAlreadySet: number;
+  kicks: number;
+  virqsRaised: number;
+}
+
+/** EVTCHNOP_status's answer. `dom`/`port`: the listener (unbound) or the peer (interdomain). */
+export interface EvtchnStatusInfo { status: number; vcpu: number; dom?: number; port?: number; virq?: number }
+
+/** Internal port states (Xen's ECS_*); free and reserved both report EVTCHNSTAT.closed. */
+const ECS = { free: 0, reserved: 1, unbound: 2, interdomain: 3, virq: 4, ipi: 5 } as const;
+const STAT_OF_ECS = [
+  EVTCHNSTAT.closed, EVTCHNSTAT.closed, EVTCHNSTAT.unbound, EVTCHNSTAT.interdomain,
+  EVTCHNSTAT.virq, EVTCHNSTAT.ipi,
+];
+/** Port 0 is reserved in every domain and never allocated. */
+const RESERVED_PORT = 0;
+/** No domain has bound this global VIRQ yet: only a privileged domain may (Xen's default). */
+const NO_OWNER = -1;
+/** Architecture VIRQs (xen.h VIRQ_ARCH_0..7): treated as per-domain here. */
+const VIRQ_ARCH_FIRST = 16;
+const VIRQ_ARCH_LAST = 23;
+
+/** xen.h marks each VIRQ per-vCPU ("V."), or global ("G."); ARGO and arch ones are per-domain. */
+export type VirqKind = 'vcpu' | 'domain' | 'global';
+const PER_VCPU_VIRQS: ReadonlySet<number> = new Set([VIRQ.TIMER, VIRQ.DEBUG, VIRQ.XENOPROF, VIRQ.XENPMU]);
+export function virqKind(virq: number): VirqKind {
+  if (PER_VCPU_VIRQS.has(virq)) return 'vcpu';
+  if (virq === VIRQ.ARGO || (virq >= VIRQ_ARCH_FIRST && virq <= VIRQ_ARCH_LAST)) return 'domain';
+  return 'global';
+}
+
+/** Index of the lowest set bit of a non-zero 32-bit word. */
+function lowestBit(x: number): number {
+  return 31 - Math.clz32(x & -x);
+}
+
+/** One domain's ports, as parallel typed arrays indexed by port number. */
+class PortTable {
+  readonly limit: number;
+  readonly vcpus: number;
+  readonly state: Uint8Array;
+  /** unbound: the domain allowed to bind; interdomain: the peer domain. */
+  readonly remoteDom: Int32Array;
+  /** interdomain: the peer's port; virq: the VIRQ number. */
+  readonly remotePort: Int32Array;
+  readonly notifyVcpu: Uint8Array;
+  /** Port bound to (vcpu, virq), 0 if none; slot vcpu * NR_VIRQS + virq. */
+  readonly virqPort: Int32Array;
+  /** Free-port bitmap (1 = free) and its summary (1 = that word has a free port). */
+  readonly freeBits: Int32Array;
+  readonly freeSummary: Int32Array;
+
+  constructor(readonly id: number, readonly sharedInfo: Uint8Array, maxPorts: number, nrVcpus: number) {
+    this.limit = Math.max(1, Math.min(EVTCHN_2L_NR_CHANNELS, Math.floor(maxPorts)));
+    this.vcpus = Math.max(0, Math.min(XEN_LEGACY_MAX_VCPUS, Math.floor(nrVcpus)));
+    this.state = new Uint8Array(this.limit);
+    this.remoteDom = new Int32Array(this.limit);
+    this.remotePort = new Int32Array(this.limit);
+    this.notifyVcpu = new Uint8Array(this.limit);
+    this.virqPort = new Int32Array(NR_VIRQS * this.vcpus);
+    this.freeBits = new Int32Array(Math.ceil(this.limit / 32));
+    this.freeSummary = new Int32Array(Math.ceil(this.freeBits.length / 32));
+    this.state[RESERVED_PORT] = ECS.reserved;
+    for (let p = RESERVED_PORT + 1; p < this.limit; p++) this.markFree(p);
+  }
+
+  valid(port: number): boolean { return Number.isInteger(port) && port >= 0 && port < this.limit; }
+  validVcpu(vcpu: number): boolean { return Number.isInteger(vcpu) && vcpu >= 0 && vcpu < this.vcpus; }
+  isFree(port: number): boolean { return (this.freeBits[port >>> 5]! & (1 << (port & 31))) !== 0; }
+  /** The lowest free port, or -1 when the table is full: two bit searches, no scan of ports. */
+  lowestFree(): number {
+    for (let s = 0; s < this.freeSummary.length; s++) {
+      if (this.freeSummary[s] === 0) continue;
+      const w = s * 32 + lowestBit(this.freeSummary[s]!);
+      return w * 32 + lowestBit(this.freeBits[w]!);
+    }
+    return -1;
+  }
+  take(): number {
+    const p = this.lowestFree();
+    if (p < 0) return p;
+    const w = p >>> 5;
+    this.freeBits[w] = this.freeBits[w]! & ~(1 << (p & 31));
+    if (this.freeBits[w] === 0) this.freeSummary[w >>> 5] = this.freeSummary[w >>> 5]! & ~(1 << (w & 31));
+    return p;
+  }
+  /** Sets every field of `port` at once. */
+  set(port: number, state: number, remoteDom: number, remotePort: number, vcpu: number): void {
+    this.state[port] = state;
+    this.remoteDom[port] = remoteDom;
+    this.remotePort[port] = remotePort;
+    this.notifyVcpu[port] = vcpu;
+  }
+  release(port: number): void {
+    this.set(port, ECS.free, 0, 0, 0);
+    this.markFree(port);
+  }
+  private markFree(p: number): void {
+    const w = p >>> 5;
+    this.freeBits[w] = this.freeBits[w]! | (1 << (p & 31));
+    this.freeSummary[w >>> 5] = this.freeSummary[w >>> 5]! | (1 << (w & 31));
+  }
+  virqSlot(virq: number, vcpu: number): number { return vcpu * NR_VIRQS + virq; }
+}
+
+export class EventChannels {
+  readonly counters: EvtchnCounters = { sends: 0, sendsDropped: 0, pendingAlreadySet: 0, kicks: 0, virqsRaised: 0 };
+  private readonly tables = new Map<number, PortTable>();
+  private readonly globalVirqOwner = new Int32Array(NR_VIRQS).fill(NO_OWNER);
+
+  constructor(private readonly deps: EvtchnDeps) {}
+
+  /** Gives a new domain its port table (port 0 reserved). -ESRCH unknown, -EEXIST twice. */
+  initDomain(id: number): number {
+    const d = this.deps.domain(id);
+    if (d === undefined) return -ESRCH;
+    if (this.tables.has(id)) return -EEXIST;
+    this.tables.set(id, new PortTable(id, d.sharedInfo, d.maxPorts, d.nrVcpus));
+    return 0;
+  }
+
+  /** Closes every port of a dying domain; its peers' ends go back to unbound. */
+  destroyDomain(id: number): number {
+    const t = this.tables.get(id);
+    if (t === undefined) return -ESRCH;
+    this.closeAll(t);
+    this.tables.delete(id);
+    for (let v = 0; v < NR_VIRQS; v++) if (this.globalVirqOwner[v] === id) this.globalVirqOwner[v] = NO_OWNER;
+    return 0;
+  }
+
+  /** EVTCHNOP_alloc_unbound: a port of `dom` that only `remoteDom` may bind. */
+  allocUnbound(caller: number, dom: number, remoteDom: number): number {
+    const t = this.target(caller, dom);
+    if (typeof t === 'number') return t;
+    const rid = remoteDom === DOMID_SELF ? caller : remoteDom;
+    if (!this.tables.has(rid)) return -ESRCH;
+    const port = t.take();
+    if (port >= 0) t.set(port, ECS.unbound, rid, 0, 0);
+    return port < 0 ? -ENOSPC : port;
+  }
+
+  /** EVTCHNOP_bind_interdomain: connects a new local port to a port reserved for the caller. */
+  bindInterdomain(caller: number, remoteDom: number, remotePort: number): number {
+    const lt = this.tables.get(caller);
+    const rid = remoteDom === DOMID_SELF ? caller : remoteDom;
+    const rt = this.tables.get(rid);
+    if (lt === undefined || rt === undefined) return -ESRCH;
+    if (lt.lowestFree() < 0) return -ENOSPC;
+    const listening = rt.valid(remotePort) && rt.state[remotePort] === ECS.unbound;
+    if (!listening || rt.remoteDom[remotePort] !== caller) return -EINVAL;
+    const lport = lt.take();
+    lt.set(lport, ECS.interdomain, rid, remotePort, 0);
+    rt.set(remotePort, ECS.interdomain, caller, lport, rt.notifyVcpu[remotePort]!);
+    this.setPending(lt, lport); // events sent before the bind were dropped: make up for them
+    return lport;
+  }
+
+  /** EVTCHNOP_bind_virq. */
+  bindVirq(caller: number, virq: number, vcpu: number): number {
+    const t = this.tables.get(caller);
+    if (t === undefined) return -ESRCH;
+    if (!Number.isInteger(virq) || virq < 0 || virq >= NR_VIRQS) return -EINVAL;
+    const kind = virqKind(virq);
+    if (kind !== 'vcpu' && vcpu !== 0) return -EINVAL;
+    if (kind === 'global' && !this.mayHandleGlobalVirq(caller, virq)) return -EBUSY;
+    if (!t.validVcpu(vcpu)) return -ENOENT;
+    const slot = t.virqSlot(virq, vcpu);
+    if (t.virqPort[slot] !== 0) return -EEXIST;
+    const port = t.take();
+    if (port < 0) return -ENOSPC;
+    t.set(port, ECS.virq, 0, virq, vcpu);
+    t.virqPort[slot] = port;
+    if (kind === 'global') this.globalVirqOwner[virq] = caller;
+    return port;
+  }
+
+  /** EVTCHNOP_bind_ipi: a port the domain signals itself on, delivered to `vcpu`. */
+  bindIpi(caller: number, vcpu: number): number {
+    const t = this.tables.get(caller);
+    if (t === undefined) return -ESRCH;
+    if (!t.validVcpu(vcpu)) return -ENOENT;
+    const port = t.take();
+    if (port >= 0) t.set(port, ECS.ipi, 0, 0, vcpu);
+    return port < 0 ? -ENOSPC : port;
+  }
+
+  /** EVTCHNOP_close. */
+  close(caller: number, port: number): number {
+    const t = this.tables.get(caller);
+    if (t === undefined) return -ESRCH;
+    if (!t.valid(port) || t.state[port] === ECS.free || t.state[port] === ECS.reserved) return -EINVAL;
+    this.closePort(t, port);
+    return 0;
+  }
+
+  /** EVTCHNOP_send. */
+  send(caller: number, port: number): number {
+    const t = this.tables.get(caller);
+    if (t === undefined) return -ESRCH;
+    if (!t.valid(port)) return -EINVAL;
+    switch (t.state[port]) {
+      case ECS.interdomain:
+        this.setPending(this.peerTable(t, port), t.remotePort[port]!);
+        break;
+      case ECS.ipi:
+        this.setPending(t, port);
+        break;
+      case ECS.unbound:
+        this.counters.sendsDropped++;
+        break;
+      default:
+        return -EINVAL;
+    }
+    this.counters.sends++;
+    return 0;
+  }
+
+  /** EVTCHNOP_status: `rc` 0 with `info`, or a negative errno. */
+  status(caller: number, dom: number, port: number): { rc: number; info?: EvtchnStatusInfo } {
+    const t = this.target(caller, dom);
+    if (typeof t === 'number') return { rc: t };
+    if (!t.valid(port)) return { rc: -EINVAL };
+    const s = t.state[port]!;
+    const info: EvtchnStatusInfo = { status: STAT_OF_ECS[s]!, vcpu: t.notifyVcpu[port]! };
+    if (s === ECS.unbound) info.dom = t.remoteDom[port]!;
+    if (s === ECS.interdomain) Object.assign(info, { dom: t.remoteDom[port]!, port: t.remotePort[port]! });
+    if (s === ECS.virq) info.virq = t.remotePort[port]!;
+    return { rc: 0, info };
+  }
+
+  /** EVTCHNOP_unmask: clears the mask and re-delivers an event that arrived while masked. */
+  unmask(caller: number, port: number): number {
+    const t = this.tables.get(caller);
+    if (t === undefined) return -ESRCH;
+    if (!t.valid(port)) return -EINVAL;
+    if (!isMasked(t.sharedInfo, port)) return 0;
+    clearMask(t.sharedInfo, port);
+    if (isPending(t.sharedInfo, port)) this.markSelector(t, t.notifyVcpu[port]!, port);
+    return 0;
+  }
+
+  /** EVTCHNOP_bind_vcpu: IPIs and per-vCPU VIRQs cannot move; other bindings can. */
+  bindVcpu(caller: number, port: number, vcpu: number): number {
+    const t = this.tables.get(caller);
+    if (t === undefined) return -ESRCH;
+    if (!t.validVcpu(vcpu)) return -ENOENT;
+    if (!t.valid(port)) return -EINVAL;
+    const s = t.state[port];
+    const movable = s === ECS.unbound || s === ECS.interdomain ||
+      (s === ECS.virq && virqKind(t.remotePort[port]!) !== 'vcpu');
+    if (!movable) return -EINVAL;
+    t.notifyVcpu[port] = vcpu;
+    return 0;
+  }
+
+  /** EVTCHNOP_reset: closes every port of `dom`. */
+  reset(caller: number, dom: number): number {
+    const t = this.target(caller, dom);
+    if (typeof t === 'number') return t;
+    this.closeAll(t);
+    return 0;
+  }
+
+  /** Hypervisor-internal: raises `virq` for `dom` (per-vCPU VIRQs on `vcpu`). True if bound. */
+  raiseVirq(dom: number, virq: number, vcpu = 0): boolean {
+    const t = this.tables.get(dom);
+    if (t === undefined || !Number.isInteger(virq) || virq < 0 || virq >= NR_VIRQS) return false;
+    const slotVcpu = virqKind(virq) === 'vcpu' ? vcpu : 0;
+    if (!t.validVcpu(slotVcpu)) return false;
+    const port = t.virqPort[t.virqSlot(virq, slotVcpu)]!;
+    if (port === 0) return false;
+    this.counters.virqsRaised++;
+    this.setPending(t, port);
+    return true;
+  }
+
+  /** Hypervisor-internal: raises a global VIRQ (e.g. DOM_EXC) at the domain that handles it. */
+  raiseGlobalVirq(virq: number): boolean {
+    const owner = this.globalVirqOwner[virq];
+    return owner !== undefined && owner !== NO_OWNER && this.raiseVirq(owner, virq, 0);
+  }
+
+  /** Broken internal state, one message each; empty when all is well. */
+  checkInvariants(): string[] {
+    const out: string[] = [];
+    for (const t of this.tables.values()) {
+      if (t.state[RESERVED_PORT] !== ECS.reserved || t.isFree(RESERVED_PORT)) out.push(`dom${t.id}: port 0 not reserved`);
+      for (let p = 1; p < t.limit; p++) this.checkPort(t, p, out);
+      this.checkVirqSlots(t, out);
+      this.checkFreePorts(t, out);
+    }
+    for (let v = 0; v < NR_VIRQS; v++) {
+      const o = this.globalVirqOwner[v]!;
+      if (o !== NO_OWNER && !this.tables.has(o)) out.push(`global virq ${v} owned by missing dom${o}`);
+    }
+    return out;
+  }
+
+  // ---- delivery -----------------------------------------------------------------------
+
+  /** Xen's 2-level set_pending, in order: PENDING, then (unmasked) selector, upcall, kick. */
+  private setPending(t: PortTable, port: number): void {
+    if (testAndSetPending(t.sharedInfo, port)) {
+      this.counters.pendingAlreadySet++;
+      return;
+    }
+    if (isMasked(t.sharedInfo, port)) return; // the edge is lost until unmask
+    this.markSelector(t, t.notifyVcpu[port]!, port);
+  }
+
+  private markSelector(t: PortTable, vcpu: number, port: number): void {
+    if (vcpu >= t.vcpus) return; // a domain without vCPUs has nobody to tell
+    if (testAndSetSelector(t.sharedInfo, vcpu, Math.floor(port / EVTCHN_BITS_PER_WORD))) return;
+    if (testAndSetUpcallPending(t.sharedInfo, vcpu)) return;
+    this.counters.kicks++;
+    this.deps.kick(t.id, vcpu);
+  }
+
+  // ---- closing ------------------------------------------------------------------------
+
+  private closePort(t: PortTable, port: number): void {
+    switch (t.state[port]) {
+      case ECS.interdomain: {
+        const peer = this.peerTable(t, port);
+        const pp = t.remotePort[port]!;
+        peer.set(pp, ECS.unbound, t.id, 0, peer.notifyVcpu[pp]!); // the peer listens again, for us
+        break;
+      }
+      case ECS.virq: {
+        const virq = t.remotePort[port]!;
+        const vcpu = virqKind(virq) === 'vcpu' ? t.notifyVcpu[port]! : 0;
+        t.virqPort[t.virqSlot(virq, vcpu)] = 0;
+        break;
+      }
+      default:
+        break;
+    }
+    clearPending(t.sharedInfo, port);
+    t.release(port);
+  }
+
+  private closeAll(t: PortTable): void {
+    for (let p = RESERVED_PORT + 1; p < t.limit; p++) {
+      if (t.state[p] !== ECS.free) this.closePort(t, p);
+    }
+  }
+
+  private peerTable(t: PortTable, port: number): PortTable {
+    const peer = this.tables.get(t.remoteDom[port]!);
+    if (peer === undefined) throw new Error(`pvlab bug: dom${t.id} port ${port} bound to missing dom${t.remoteDom[port]}`);
+    return peer;
+  }
+
+  /** The table of `dom` (DOMID_SELF = caller) if the caller may act on it (XSM_TARGET). */
+  private target(caller: number, dom: number): PortTable | number {
+    const did = dom === DOMID_SELF ? caller : dom;
+    const t = this.tables.get(did);
+    if (t === undefined) return -ESRCH;
+    return did !== caller && !this.privileged(caller) ? -EPERM : t;
+  }
+
+  private privileged(id: number): boolean { return this.deps.domain(id)?.privileged === true; }
+
+  private mayHandleGlobalVirq(caller: number, virq: number): boolean {
+    const owner = this.globalVirqOwner[virq]!;
+    return owner === NO_OWNER ? this.privileged(caller) : owner === caller;
+  }
+
+  // ---- invariants ---------------------------------------------------------------------
+
+  private checkPort(t: PortTable, p: number, out: string[]): void {
+    const s = t.state[p]!;
+    if (s > ECS.ipi || s === ECS.reserved) out.push(`dom${t.id} port ${p}: bad state ${s}`);
+    if (s !== ECS.free && t.notifyVcpu[p]! >= Math.max(1, t.vcpus)) out.push(`dom${t.id} port ${p}: vcpu out of range`);
+    if (t.isFree(p) !== (s === ECS.free)) out.push(`dom${t.id} port ${p}: free bitmap disagrees with state`);
+    if (s !== ECS.interdomain) return;
+    const peer = this.tables.get(t.remoteDom[p]!);
+    const pp = t.remotePort[p]!;
+    const back = peer !== undefined && peer.valid(pp) && peer.state[pp] === ECS.interdomain &&
+      peer.remoteDom[pp] === t.id && peer.remotePort[pp] === p;
+    if (!back) out.push(`dom${t.id} port ${p}: peer dom${t.remoteDom[p]} port ${pp} does not point back`);
+  }
+
+  private checkVirqSlots(t: PortTable, out: string[]): void {
+    for (let slot = 0; slot < t.virqPort.length; slot++) {
+      const p = t.virqPort[slot]!;
+      if (p === 0) continue;
+      const virq = slot % NR_VIRQS;
+      if (!t.valid(p) || t.state[p] !== ECS.virq || t.remotePort[p] !== virq) {
+        out.push(`dom${t.id} virq ${virq}: slot names port ${p}, which is not that virq`);
+      }
+    }
+  }
+
+  private checkFreePorts(t: PortTable, out: string[]): void {
+    for (let w = 0; w < t.freeBits.length; w++) {
+      const summarised = (t.freeSummary[w >>> 5]! & (1 << (w & 31))) !== 0;
+      if (summarised !== (t.freeBits[w] !== 0)) out.push(`dom${t.id}: free summary wrong for word ${w}`);
+    }
+  }
+}
