@@ -22,6 +22,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
+    includeOnly: '^(hw|ringbuf|hypervisor|dom0|guests|lab|bench)/',
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     exclude: { path: '\\.test\\.ts$' },
