@@ -33,6 +33,11 @@ export class Domain {
   p2m: number[] = [];
   /** CPU time consumed by its vCPUs, by mode (ns). */
   readonly cpu = { user: 0, kernel: 0, hypervisor: 0 };
+  /** The shared_info frame and its bytes (event channels, vcpu_info). */
+  sharedInfoMfn = -1;
+  sharedInfo: Uint8Array = new Uint8Array(0);
+  /** Console output written with console_io. */
+  console = '';
   /** For a device-model domain: the domain it serves (XSM's `src->target`). */
   dmTarget: number | undefined;
   /** Scheduler-private per-domain data. */

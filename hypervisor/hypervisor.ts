@@ -13,6 +13,16 @@ import type { Scheduler } from './sched/scheduler';
 import { Trace } from './trace';
 import { Vcpu } from './vcpu';
 import { HypercallTable } from './hypercall';
+import { EventChannels } from './evtchn';
+import { GrantTables, GFN_NOT_RAM } from './grant';
+import { evtchnOp } from './hypercalls/evtchn-op';
+import { grantOp } from './hypercalls/grant-op';
+import { isUpcallPending, isUpcallMasked, setUpcallPending, testAndSetUpcallPending, EVTCHN_2L_NR_CHANNELS } from './public/event_channel';
+import { DEFAULT_MAX_GRANT_FRAMES, DEFAULT_MAX_MAPTRACK_FRAMES } from './public/grant_table';
+import { VIRQ } from './public/xen';
+
+/** Grant-table frames a domain starts with (2048 entries); setup_table grows it. */
+export const INITIAL_GRANT_FRAMES = 4;
 
 export interface HostConfig {
   pcpus: number;
@@ -43,13 +53,52 @@ export class Hypervisor {
   ) {
     this.memory = new MachineMemory((host.memoryMiB * 1024 * 1024) / 4096);
     this.core = new SchedulingCore(engine, scheduler, profile, this.trace, host.pcpus, {
-      eventsPending: (v) => v.upcallPending,
+      eventsPending: (v) => isUpcallPending(v.domain.sharedInfo, v.id) && !isUpcallMasked(v.domain.sharedInfo, v.id),
       enterUpcall: (v) => this.enterUpcall(v),
       shutdown: (v, op) => this.shutdown(v.domain.id, op.reason),
-      timerExpired: (v) => this.deliverUpcall(v),
+      timerExpired: (v) => this.timerExpired(v),
       schedOp: (v) => this.hypercalls.count(v, 'sched_op'),
     });
     this.hypercalls = new HypercallTable(this);
+    this.evtchn = new EventChannels({
+      domain: (id) => {
+        const d = this.domains.get(id);
+        return d && d.life === 'alive' ? { id, privileged: d.privileged, nrVcpus: d.vcpus.length, sharedInfo: d.sharedInfo, maxPorts: EVTCHN_2L_NR_CHANNELS } : undefined;
+      },
+      kick: (dom, vcpu) => {
+        const v = this.domains.get(dom)?.vcpus[vcpu];
+        if (v) this.core.kick(v);
+      },
+    });
+    this.grants = new GrantTables({
+      memory: this.memory,
+      domain: (id) => {
+        const d = this.domains.get(id);
+        if (!d) return undefined;
+        return {
+          id, privileged: d.privileged, hvm: d.config.type !== 'pv', dying: d.life !== 'alive',
+          gfnToMfn: (gfn) => this.gfnToMfn(d, gfn), maxGrantFrames: DEFAULT_MAX_GRANT_FRAMES, maxMaptrackFrames: DEFAULT_MAX_MAPTRACK_FRAMES,
+        };
+      },
+    });
+    this.hypercalls.register('event_channel_op', evtchnOp(this));
+    this.hypercalls.register('grant_table_op', grantOp(this));
+  }
+
+  readonly evtchn: EventChannels;
+  readonly grants: GrantTables;
+
+  /** The machine frame behind a domain's gfn, populated on first touch. */
+  gfnToMfn(d: Domain, gfn: number): number {
+    if (!Number.isInteger(gfn) || gfn < 0 || gfn >= d.memFrames || d.life === 'dead') return GFN_NOT_RAM;
+    let mfn = d.p2m[gfn];
+    if (mfn === undefined) {
+      const got = this.memory.allocate(d.id, 1);
+      if (got === null) return GFN_NOT_RAM;
+      mfn = got[0]!;
+      d.p2m[gfn] = mfn;
+    }
+    return mfn;
   }
 
   get pcpus(): number {
@@ -78,9 +127,15 @@ export class Hypervisor {
     const id = opts.id ?? this.nextDomid++;
     if (this.domains.has(id)) return `domain id ${id} is in use`;
     const d = new Domain(id, cfg, opts.privileged ?? false);
+    const si = this.memory.allocate(id, 1);
+    if (si === null) return `not enough memory for ${cfg.name}'s shared_info`;
     d.memFrames = frames;
+    d.sharedInfoMfn = si[0]!;
+    d.sharedInfo = this.memory.page(d.sharedInfoMfn);
     this.reservedFrames += frames;
     this.domains.set(id, d);
+    this.evtchn.initDomain(id);
+    this.grants.initDomain(id, INITIAL_GRANT_FRAMES);
     this.scheduler.insertDomain(d);
     const affinity = cfg.affinity ?? range(this.pcpus);
     for (let i = 0; i < cfg.vcpus; i++) {
@@ -155,7 +210,11 @@ export class Hypervisor {
       this.scheduler.removeVcpu(v);
     }
     this.scheduler.removeDomain(d);
-    for (const mfn of d.p2m) if (mfn !== undefined) this.memory.free(mfn);
+    this.evtchn.destroyDomain(d.id);
+    this.grants.destroyDomain(d.id);
+    // A frame another domain still maps stays allocated until its last unmap (grant.ts frees it).
+    for (const mfn of d.p2m) if (mfn !== undefined && !this.grants.isFrameMapped(mfn)) this.memory.free(mfn);
+    this.memory.free(d.sharedInfoMfn);
     this.reservedFrames -= d.memFrames;
     d.life = 'dead';
     this.domains.delete(d.id);
@@ -163,25 +222,46 @@ export class Hypervisor {
     this.note(d, 'destroyed');
   }
 
-  /** Marks an upcall pending on a vCPU and kicks it if it is blocked. */
-  deliverUpcall(v: Vcpu): void {
-    v.upcallPending = true;
-    this.core.kick(v);
+  /** The vCPU's one-shot timer: VIRQ_TIMER through its port if bound, else a bare upcall. */
+  private timerExpired(v: Vcpu): void {
+    if (this.evtchn.raiseVirq(v.domain.id, VIRQ.TIMER, v.id)) return;
+    if (!testAndSetUpcallPending(v.domain.sharedInfo, v.id)) this.core.kick(v);
   }
 
+  /** The guest enters its event upcall: the handler clears evtchn_upcall_pending first. */
   private enterUpcall(v: Vcpu): void {
-    v.upcallPending = false;
+    setUpcallPending(v.domain.sharedInfo, v.id, false);
     v.hvOwedNs += this.profile.hypervisor.upcallNs;
   }
 
   private envFor(v: Vcpu): VcpuEnv {
     const hv = this;
+    const d = v.domain;
     return {
       domid: v.domain.id,
       vcpu: v.id,
       now: () => hv.engine.now,
       hypercall: (nr, ...args) => hv.hypercalls.call(v, nr, args),
-      upcallPending: () => v.upcallPending,
+      upcallPending: () => isUpcallPending(d.sharedInfo, v.id),
+      get sharedInfo() {
+        return d.sharedInfo;
+      },
+      nrPages: d.memFrames,
+      page: (gfn) => {
+        const mfn = hv.gfnToMfn(d, gfn);
+        return mfn < 0 ? undefined : hv.memory.page(mfn);
+      },
+      machinePage: (mfn) => (hv.memory.owner(mfn) === d.id ? hv.memory.page(mfn) : undefined),
+      mappedPage: (handle) => {
+        const m = hv.grants.accessFrame(d.id, handle);
+        return m ? { page: m.page, writable: m.writable } : undefined;
+      },
+      foreignPage: (domid, gfn) => {
+        const t = hv.domains.get(domid);
+        if (!t || !(d.privileged || d.dmTarget === domid)) return undefined;
+        const mfn = hv.gfnToMfn(t, gfn);
+        return mfn < 0 ? undefined : hv.memory.page(mfn);
+      },
     };
   }
 

@@ -19,7 +19,6 @@ export class Vcpu {
   blocked = false;
   down = false;
   schedPaused = false;
-  upcallPending = false;
   /** When it last became runnable from blocked; -1 when not waiting after a wake. */
   wokeAt = -1;
   readonly wakeLatency = new Histogram();

@@ -31,5 +31,14 @@ export const modern: PlatformProfile = {
     // Derived: an upcall is an exception-style bounce into the guest's callback; taken as
     // one paravirtual context switch, 895 cycles (Dune, OSDI 2012).
     upcallNs: cycles(895, GHZ),
+    // Derived: a cmpxchg on the grant entry, pin-count updates and one PTE write, ~400 cycles.
+    grantMapNs: cycles(400, GHZ),
+    // "local TLB invalidation (INVLPG): about 200 cycles" (Amit et al., EuroSys 2020), plus
+    // clearing the PTE.
+    grantUnmapNs: cycles(250, GHZ),
+    // "TLB shootdown, initiator (one PTE, Linux 5.2): 5236-7172 cycles" (same source); the low end.
+    tlbShootdownNs: cycles(5236, GHZ),
+    // Derived: a single core's memcpy on a current server runs at roughly 10 GB/s.
+    copyBytesPerNs: 10,
   },
 };

@@ -33,6 +33,14 @@ export interface HypervisorCosts {
   readonly evtchnSendNs: number;
   /** Delivering an event upcall into a guest (a bounce to its callback). */
   readonly upcallNs: number;
+  /** Per grant mapped in a map batch: entry checks, pinning, one PTE installed. */
+  readonly grantMapNs: number;
+  /** Per grant unmapped in an unmap batch: PTE cleared and a local INVLPG. */
+  readonly grantUnmapNs: number;
+  /** Once per unmap batch: the TLB shootdown that makes the unmap safe. */
+  readonly tlbShootdownNs: number;
+  /** Copying memory inside the hypervisor (grant copy), in bytes per ns. */
+  readonly copyBytesPerNs: number;
 }
 
 /** Converts a published cycle count to ns at the profile's clock, rounded to an integer. */

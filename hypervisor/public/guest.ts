@@ -31,6 +31,18 @@ export interface VcpuEnv {
   hypercall(nr: number, ...args: unknown[]): number;
   /** True when an event upcall is pending for this vCPU (evtchn_upcall_pending). */
   upcallPending(): boolean;
+  /** The domain's shared_info page: event-channel pending/mask bits and vcpu_info. */
+  readonly sharedInfo: Uint8Array;
+  /** Pages of the domain's own pseudo-physical memory. */
+  readonly nrPages: number;
+  /** A page of its own memory by frame number, or undefined past the end. */
+  page(gfn: number): Uint8Array | undefined;
+  /** A machine frame the domain owns (its grant-table frames after GNTTABOP_setup_table). */
+  machinePage(mfn: number): Uint8Array | undefined;
+  /** A page granted by another domain and mapped here (the handle from map_grant_ref). */
+  mappedPage(handle: number): { page: Uint8Array; writable: boolean } | undefined;
+  /** Privileged foreign mapping of another domain's page (the toolstack, a device model). */
+  foreignPage(domid: number, gfn: number): Uint8Array | undefined;
 }
 
 /** A kernel's entry point: one program per vCPU. */

@@ -1,0 +1,88 @@
+// event_channel_op (#32): decodes the guest's (cmd, struct) arguments, calls the event
+// channel core, writes the OUT fields back into the struct as Xen does, and returns 0 or
+// -errno. Argument structs are plain objects; a malformed one is -EFAULT, never a throw.
+import { EFAULT, ENOSYS } from '../public/errno';
+import { EVTCHNOP } from '../public/event_channel';
+import type { Hypervisor } from '../hypervisor';
+import type { Vcpu } from '../vcpu';
+
+type Arg = Record<string, unknown>;
+
+function num(a: Arg, k: string): number | undefined {
+  const v = a[k];
+  return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
+}
+
+/** Returns the handler for event_channel_op. */
+export function evtchnOp(hv: Hypervisor) {
+  return (v: Vcpu, args: readonly unknown[]): number => {
+    const cmd = args[0];
+    const a = args[1];
+    if (typeof cmd !== 'number' || typeof a !== 'object' || a === null) return -EFAULT;
+    const arg = a as Arg;
+    const me = v.domain.id;
+    const ec = hv.evtchn;
+    const need = (...keys: string[]): number[] | undefined => {
+      const out: number[] = [];
+      for (const k of keys) {
+        const n = num(arg, k);
+        if (n === undefined) return undefined;
+        out.push(n);
+      }
+      return out;
+    };
+    const out = (key: string, rc: number): number => {
+      if (rc < 0) return rc;
+      arg[key] = rc;
+      return 0;
+    };
+    switch (cmd) {
+      case EVTCHNOP.alloc_unbound: {
+        const n = need('dom', 'remote_dom');
+        return n ? out('port', ec.allocUnbound(me, n[0]!, n[1]!)) : -EFAULT;
+      }
+      case EVTCHNOP.bind_interdomain: {
+        const n = need('remote_dom', 'remote_port');
+        return n ? out('local_port', ec.bindInterdomain(me, n[0]!, n[1]!)) : -EFAULT;
+      }
+      case EVTCHNOP.bind_virq: {
+        const n = need('virq', 'vcpu');
+        return n ? out('port', ec.bindVirq(me, n[0]!, n[1]!)) : -EFAULT;
+      }
+      case EVTCHNOP.bind_ipi: {
+        const n = need('vcpu');
+        return n ? out('port', ec.bindIpi(me, n[0]!)) : -EFAULT;
+      }
+      case EVTCHNOP.close:
+      case EVTCHNOP.unmask: {
+        const n = need('port');
+        if (!n) return -EFAULT;
+        return cmd === EVTCHNOP.close ? ec.close(me, n[0]!) : ec.unmask(me, n[0]!);
+      }
+      case EVTCHNOP.send: {
+        const n = need('port');
+        if (!n) return -EFAULT;
+        v.hvOwedNs += hv.profile.hypervisor.evtchnSendNs;
+        return ec.send(me, n[0]!);
+      }
+      case EVTCHNOP.status: {
+        const n = need('dom', 'port');
+        if (!n) return -EFAULT;
+        const r = ec.status(me, n[0]!, n[1]!);
+        if (r.rc < 0) return r.rc;
+        Object.assign(arg, r.info);
+        return 0;
+      }
+      case EVTCHNOP.bind_vcpu: {
+        const n = need('port', 'vcpu');
+        return n ? ec.bindVcpu(me, n[0]!, n[1]!) : -EFAULT;
+      }
+      case EVTCHNOP.reset: {
+        const n = need('dom');
+        return n ? ec.reset(me, n[0]!) : -EFAULT;
+      }
+      default:
+        return -ENOSYS;
+    }
+  };
+}
