@@ -31,6 +31,8 @@ export interface HostConfig {
 
 export interface HypervisorCounters {
   hypercalls: Map<string, number>;
+  /** EVTCHNOP_send calls made by each domain. */
+  evtchnSends: Map<number, number>;
   domainsCreated: number;
   domainsDestroyed: number;
 }
@@ -43,7 +45,7 @@ export class Hypervisor {
   private readonly domains = new Map<number, Domain>();
   private nextDomid = 1;
   private reservedFrames = 0;
-  readonly counters: HypervisorCounters = { hypercalls: new Map(), domainsCreated: 0, domainsDestroyed: 0 };
+  readonly counters: HypervisorCounters = { hypercalls: new Map(), evtchnSends: new Map(), domainsCreated: 0, domainsDestroyed: 0 };
 
   constructor(
     readonly engine: Engine,
@@ -134,8 +136,6 @@ export class Hypervisor {
     d.sharedInfo = this.memory.page(d.sharedInfoMfn);
     this.reservedFrames += frames;
     this.domains.set(id, d);
-    this.evtchn.initDomain(id);
-    this.grants.initDomain(id, INITIAL_GRANT_FRAMES);
     this.scheduler.insertDomain(d);
     const affinity = cfg.affinity ?? range(this.pcpus);
     for (let i = 0; i < cfg.vcpus; i++) {
@@ -144,6 +144,8 @@ export class Hypervisor {
       this.scheduler.insertVcpu(v);
       v.program = kernel(this.envFor(v));
     }
+    this.evtchn.initDomain(id);
+    this.grants.initDomain(id, INITIAL_GRANT_FRAMES);
     this.counters.domainsCreated++;
     this.note(d, 'created (paused)');
     return d;

@@ -41,4 +41,21 @@ export const modern: PlatformProfile = {
     // Derived: a single core's memcpy on a current server runs at roughly 10 GB/s.
     copyBytesPerNs: 10,
   },
+  kernel: {
+    // Pentium 4: syscall 242 cycles natively (Adams & Agesen, ASPLOS 2006, nanobenchmarks);
+    // the same instruction path taken at this clock.
+    syscallNs: cycles(242, GHZ),
+    // Derived: interrupt entry, EOI and exit run about as long as an IPI delivery, which
+    // COSTS.md gives as "over 1000 cycles" (Amit et al., EuroSys 2020).
+    irqEntryNs: cycles(1000, GHZ),
+    // Derived: Linux submits about a million 4 KiB I/Os per second per core on NVMe, so the
+    // whole per-I/O kernel path is ~1 us; split ~60/40 between submission and completion.
+    blockSubmitNs: 600,
+    blockCompleteNs: 400,
+    // Derived, as copyBytesPerNs above: about 10 GB/s for one core's memcpy.
+    memcpyBytesPerNs: 10,
+    // Derived: a user-space daemon's request costs two context switches (895 cycles each,
+    // Dune, OSDI 2012) plus parsing and a tree walk, taken as ~10 us in all.
+    xenstoreRequestNs: 10_000,
+  },
 };

@@ -13,6 +13,23 @@ export interface PlatformProfile {
   readonly nestedPaging: boolean;
   readonly sched: SchedulingCosts;
   readonly hypervisor: HypervisorCosts;
+  readonly kernel: KernelCosts;
+}
+
+/** Work inside an operating-system kernel (guest or dom0), the same whatever the mode. */
+export interface KernelCosts {
+  /** A system call's entry and exit, natively. */
+  readonly syscallNs: number;
+  /** Interrupt (or event upcall handler) entry and exit in a kernel. */
+  readonly irqEntryNs: number;
+  /** Block layer: turning one I/O into a request and handing it to a driver. */
+  readonly blockSubmitNs: number;
+  /** Block layer: completing one request and waking its waiter. */
+  readonly blockCompleteNs: number;
+  /** Copying memory inside a kernel, bytes per ns. */
+  readonly memcpyBytesPerNs: number;
+  /** xenstored handling one request (a user-space daemon in dom0: parse, tree walk, reply). */
+  readonly xenstoreRequestNs: number;
 }
 
 export interface SchedulingCosts {

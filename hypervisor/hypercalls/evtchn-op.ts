@@ -63,6 +63,7 @@ export function evtchnOp(hv: Hypervisor) {
         const n = need('port');
         if (!n) return -EFAULT;
         v.hvOwedNs += hv.profile.hypervisor.evtchnSendNs;
+        hv.counters.evtchnSends.set(me, (hv.counters.evtchnSends.get(me) ?? 0) + 1);
         return ec.send(me, n[0]!);
       }
       case EVTCHNOP.status: {

@@ -1,9 +1,9 @@
 // The report of one run: a plain, JSON-ready view of what happened, with no wall-clock value
 // in it, so the same scenario and seed always give byte-identical JSON. Terminal tables and
 // other formats are views of this object.
-import type { Domain } from '../../hypervisor/domain';
 import { Histogram } from '../../hw/histogram';
-import type { World } from './world';
+import type { GuestEntry, World } from './world';
+import { devidToVdev } from '../../dom0/xenstore/paths';
 
 export interface LatencySummary {
   count: number;
@@ -27,7 +27,22 @@ export interface DomainReport {
   wakeLatencyNs: LatencySummary;
   cpuNs: { user: number; kernel: number; hypervisor: number };
   hypercalls: Record<string, number>;
+  /** Event-channel sends this domain made, and ring pushes that needed none. */
+  notifications: { sent: number; suppressed: number };
+  /** Requests (or responses, for a backend) per ring push. */
+  ringBatchMean: number;
+  devices: DeviceReport[];
   workload: Record<string, unknown>;
+}
+
+export interface DeviceReport {
+  vdev: string;
+  /** For dom0's entries: which guest the backend serves. */
+  frontend?: string;
+  ops: number;
+  bytes: number;
+  iops: number;
+  latencyNs: { mean: number; p50: number; p99: number };
 }
 
 export interface RunReport {
@@ -54,13 +69,15 @@ export function buildReport(w: World): RunReport {
     simulatedNs: now,
     events: w.engine.eventsRun - w.engine.staleEvents,
     host: { pcpus: s.host.pcpus, platform: w.profile.name, scheduler: { name: s.scheduler.name, tsliceNs: s.scheduler.tslice, ratelimitNs: s.scheduler.ratelimit } },
-    domains: w.guests.filter((g) => g.domain.life !== 'dead').map((g) => domainReport(w, g.domain, g.workload.stats())),
+    domains: w.guests.filter((g) => g.domain.life !== 'dead').map((g) => domainReport(w, g)),
     pcpus: w.hv.core.pcpus.map((p) => ({ id: p.id, guestUserNs: p.time.guestUser, guestKernelNs: p.time.guestKernel, hypervisorNs: p.time.hypervisor, idleNs: p.time.idle })),
   };
 }
 
-function domainReport(w: World, d: Domain, workload: Record<string, unknown>): DomainReport {
+function domainReport(w: World, g: GuestEntry): DomainReport {
+  const d = g.domain;
   const now = w.engine.now;
+  const io = ioReport(w, g);
   const rs = { runningNs: 0, runnableNs: 0, blockedNs: 0, offlineNs: 0 };
   const wake = new Histogram();
   for (const v of d.vcpus) {
@@ -86,8 +103,46 @@ function domainReport(w: World, d: Domain, workload: Record<string, unknown>): D
     wakeLatencyNs: summarize(wake),
     cpuNs: { ...d.cpu },
     hypercalls: Object.fromEntries([...calls.entries()].sort(([a], [b]) => a.localeCompare(b))),
-    workload,
+    notifications: { sent: w.hv.counters.evtchnSends.get(d.id) ?? 0, suppressed: io.suppressed },
+    ringBatchMean: io.batches > 0 ? round2(io.items / io.batches) : 0,
+    devices: io.devices,
+    workload: g.workload.stats(),
   };
+}
+
+/** A guest's disks as its frontends and workload saw them; dom0's as its backends did. */
+function ioReport(w: World, g: GuestEntry): { devices: DeviceReport[]; suppressed: number; batches: number; items: number } {
+  const secs = w.engine.now / 1e9;
+  const out = { devices: [] as DeviceReport[], suppressed: 0, batches: 0, items: 0 };
+  if (g.domain.id === 0) {
+    for (const gg of w.guests) {
+      for (const bb of gg.backends) {
+        const h = new Histogram();
+        for (const x of bb.stats.latencyNs) h.record(x);
+        out.devices.push({ vdev: bb.vdev, frontend: gg.domain.name, ops: bb.stats.responses, bytes: bb.stats.bytes, iops: round2(bb.stats.responses / secs), latencyNs: lat(h) });
+        out.suppressed += bb.stats.pushesSuppressed;
+        out.batches += bb.stats.notificationsSent + bb.stats.pushesSuppressed;
+        out.items += bb.stats.responses;
+      }
+    }
+    return out;
+  }
+  for (const bf of g.kernel?.disks ?? []) {
+    const fio = g.fio;
+    const h = fio ?? undefined;
+    out.devices.push({
+      vdev: devidToVdev(bf.devid) ?? String(bf.devid), ops: bf.stats.responses, bytes: fio ? fio.bytes : 0, iops: round2(bf.stats.responses / secs),
+      latencyNs: h ? lat(h.latency) : { mean: 0, p50: 0, p99: 0 },
+    });
+    out.suppressed += bf.stats.pushesSuppressed;
+    out.batches += bf.stats.batches;
+    out.items += bf.stats.requests;
+  }
+  return out;
+}
+
+function lat(h: Histogram): { mean: number; p50: number; p99: number } {
+  return { mean: Math.round(h.mean), p50: h.quantile(0.5), p99: h.quantile(0.99) };
 }
 
 function round2(x: number): number {

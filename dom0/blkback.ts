@@ -1,0 +1,314 @@
+// blkback: the PV block backend in dom0 (REFERENCE §2.3, §2.4, §5.3, §6.1). The handshake:
+// features and InitWait when created; on the frontend's Initialised it maps the ring grant,
+// binds the event channel and goes Connected; on Closing it unmaps and closes, then Closed.
+// Serving: take each request as a private copy (never re-read the shared slot), validate it,
+// map its data grants in one batch (or grant-copy, the qdisk way), submit to the physical
+// target; on completion unmap in one batch, answer with BLKIF_RSP_*, and notify only when
+// rsp_event asks for it. A frontend that overruns the ring loses its device, nothing more.
+import { evtchnBindInterdomain, evtchnClose, evtchnSend, gnttabCopy, gnttabMap, gnttabUnmap } from '../hypervisor/public/calls';
+import type { VcpuEnv } from '../hypervisor/public/guest';
+import { GNTCOPY_dest_gref, GNTCOPY_source_gref, GNTMAP_host_map, GNTMAP_readonly, GNTST } from '../hypervisor/public/grant_table';
+import { BLKIF_RING, decodeBlkifRequest, encodeBlkifResponse, type BlkifRequest, BLKIF_RSP_OKAY, BLKIF_RSP_ERROR } from '../hypervisor/public/io/blkif';
+import { XenbusState } from '../hypervisor/public/io/xs_wire';
+import { BackRing } from '../ringbuf/ring';
+import type { DiskResult } from '../hw/disk';
+import type { BlockTarget } from './volumes';
+import type { Dom0Kernel, DGen } from './kernel';
+import type { XenstoreService } from './xenstore/service';
+import { validateBlkifRequest, type ValidRequest } from './blkif-validate';
+
+export type GrantMode = 'map' | 'copy';
+
+/** A page of dom0's own memory used as the local side of grant copies. */
+export type ScratchPage = Uint8Array & { gfn: number };
+
+interface InFlight {
+  req: ValidRequest;
+  handles: number[];
+  pages: Uint8Array[];
+  result?: DiskResult;
+}
+
+export interface BlkbackStats {
+  requests: number;
+  responses: number;
+  errors: number;
+  invalid: number;
+  notificationsSent: number;
+  pushesSuppressed: number;
+  batches: number;
+  bytes: number;
+  latencyNs: number[];
+}
+
+export class Blkback {
+  readonly be: string;
+  readonly fe: string;
+  private ring: BackRing | undefined;
+  private ringHandle = -1;
+  private port = -1;
+  private connected = false;
+  private inflight = 0;
+  private readonly done: InFlight[] = [];
+  failed: string | undefined;
+  state: number = XenbusState.Initialising;
+  readonly stats: BlkbackStats = { requests: 0, responses: 0, errors: 0, invalid: 0, notificationsSent: 0, pushesSuppressed: 0, batches: 0, bytes: 0, latencyNs: [] };
+
+  constructor(
+    private readonly k: Dom0Kernel,
+    private readonly xs: XenstoreService,
+    readonly frontDom: number,
+    readonly devid: number,
+    readonly vdev: string,
+    private readonly target: BlockTarget,
+    readonly opts: { mode: GrantMode; readonly: boolean; scratchPage: () => ScratchPage | undefined },
+  ) {
+    this.be = `/local/domain/0/backend/vbd/${frontDom}/${devid}`;
+    this.fe = `/local/domain/${frontDom}/device/vbd/${devid}`;
+    k.onIrq(() => this.onDiskIrq());
+  }
+
+  /** The backend opens its device, publishes features and waits for the frontend. */
+  start(env: VcpuEnv | undefined): void {
+    const xs = this.xs;
+    xs.write(env, `${this.be}/feature-flush-cache`, '1');
+    xs.write(env, `${this.be}/feature-persistent`, '0');
+    xs.write(env, `${this.be}/max-ring-page-order`, '0');
+    this.setState(env, XenbusState.InitWait);
+    xs.watch(env, `${this.fe}/state`, `blkback-${this.frontDom}-${this.devid}`, () => this.k.defer((e) => this.frontendChanged(e)));
+  }
+
+  private setState(env: VcpuEnv | undefined, s: number): void {
+    this.state = s;
+    this.xs.write(env, `${this.be}/state`, String(s));
+  }
+
+  private *frontendChanged(env: VcpuEnv): DGen {
+    const s = Number(this.xs.read(env, `${this.fe}/state`) ?? '0');
+    if ((s === XenbusState.Initialised || s === XenbusState.Connected) && !this.connected && this.state !== XenbusState.Closed) {
+      this.connect(env);
+    } else if ((s === XenbusState.Closing || s === XenbusState.Closed) && this.state !== XenbusState.Closed) {
+      this.disconnect(env);
+    }
+  }
+
+  private connect(env: VcpuEnv): void {
+    const ref = Number(this.xs.read(env, `${this.fe}/ring-ref`));
+    const evtchn = Number(this.xs.read(env, `${this.fe}/event-channel`));
+    if (!Number.isInteger(ref) || !Number.isInteger(evtchn)) return this.error(env, 'ring-ref or event-channel missing or not a number');
+    const [m] = gnttabMap(env, [{ dom: this.frontDom, ref, flags: GNTMAP_host_map }]);
+    if (!m || m.status !== GNTST.okay) return this.error(env, `mapping ring-ref ${ref} failed (${m?.status})`);
+    const page = env.mappedPage(m.handle);
+    const port = evtchnBindInterdomain(env, this.frontDom, evtchn);
+    if (!page || port < 0) {
+      gnttabUnmap(env, [m.handle]);
+      return this.error(env, `binding event-channel ${evtchn} failed (${port})`);
+    }
+    this.ringHandle = m.handle;
+    this.port = port;
+    this.ring = new BackRing(page.page, BLKIF_RING);
+    this.k.dispatch[0]!.bind(port, () => this.k.defer((e) => this.serve(e)));
+    this.connected = true;
+    this.xs.write(env, `${this.be}/sectors`, String(this.target.sizeSectors));
+    this.xs.write(env, `${this.be}/info`, this.opts.readonly ? '4' : '0');
+    this.xs.write(env, `${this.be}/sector-size`, '512');
+    this.setState(env, XenbusState.Connected);
+  }
+
+  private disconnect(env: VcpuEnv): void {
+    this.releaseRing(env);
+    this.setState(env, XenbusState.Closed);
+  }
+
+  private releaseRing(env: VcpuEnv): void {
+    if (this.port >= 0) {
+      this.k.dispatch[0]!.unbind(this.port);
+      evtchnClose(env, this.port);
+    }
+    if (this.ringHandle >= 0) gnttabUnmap(env, [this.ringHandle]);
+    this.port = this.ringHandle = -1;
+    this.ring = undefined;
+    this.connected = false;
+  }
+
+  /** T14-style failures: an error node, this device closed, nothing else touched. */
+  private error(env: VcpuEnv, why: string): void {
+    this.failed = why;
+    this.xs.write(env, `${this.be}/error`, why);
+    this.releaseRing(env);
+    this.setState(env, XenbusState.Closing);
+  }
+
+  /** Consumes every request on the ring (the xenblkd loop). */
+  private *serve(env: VcpuEnv): DGen {
+    const ring = this.ring;
+    if (!ring) return;
+    let batch: BlkifRequest[] = [];
+    for (let guard = 0; guard <= 2 * ring.size + 2; guard++) {
+      const t = ring.takeRequest(decodeBlkifRequest);
+      if (t.kind === 'ok') {
+        batch.push(t.value);
+        continue;
+      }
+      if (t.kind === 'overflow') {
+        this.error(env, `frontend provided bogus ring requests (${t.reason})`);
+        return;
+      }
+      if (batch.length > 0) {
+        this.dispatchBatch(env, batch);
+        batch = [];
+      }
+      if (t.kind === 'wait' || !ring.finalCheckForRequests()) break;
+    }
+    if (batch.length > 0) this.dispatchBatch(env, batch);
+  }
+
+  private dispatchBatch(env: VcpuEnv, reqs: BlkifRequest[]): void {
+    this.stats.batches++;
+    for (const raw of reqs) {
+      this.stats.requests++;
+      const v = validateBlkifRequest(raw, this.target.sizeSectors, this.opts.readonly);
+      if (v.kind !== 'ok') {
+        this.stats.invalid++;
+        this.respond(env, raw.id, raw.operation, v.status);
+        continue;
+      }
+      this.k.charge(this.k.costs.blockSubmitNs);
+      this.submit(env, v.req);
+    }
+    this.pushResponses(env);
+  }
+
+  private submit(env: VcpuEnv, req: ValidRequest): void {
+    const f: InFlight = { req, handles: [], pages: [] };
+    if (req.op !== 'flush' && !this.attachData(env, f)) {
+      this.respond(env, req.id, req.operation, BLKIF_RSP_ERROR);
+      return;
+    }
+    const data = req.op === 'write' ? gather(f.pages, req) : undefined;
+    this.inflight++;
+    const t0 = env.now();
+    this.target.submit({ op: req.op, sector: req.sector, count: req.count, data }, (result) => {
+      this.stats.latencyNs.push(env.now() - t0);
+      f.result = result;
+      this.done.push(f);
+      this.raiseIrq();
+    });
+  }
+
+  /** Maps (or copies in) the request's data pages; false if any grant failed. */
+  private attachData(env: VcpuEnv, f: InFlight): boolean {
+    const req = f.req;
+    if (this.opts.mode === 'map') {
+      const flags = GNTMAP_host_map | (req.op === 'write' ? GNTMAP_readonly : 0);
+      const res = gnttabMap(env, req.segments.map((s) => ({ dom: this.frontDom, ref: s.gref, flags })));
+      f.handles = res.filter((r) => r.status === GNTST.okay).map((r) => r.handle);
+      if (f.handles.length !== res.length) {
+        gnttabUnmap(env, f.handles);
+        f.handles = [];
+        return false;
+      }
+      f.pages = f.handles.map((h) => env.mappedPage(h)!.page);
+      return true;
+    }
+    for (const _ of req.segments) {
+      const p = this.scratch.pop() ?? this.opts.scratchPage();
+      if (!p) return false;
+      f.pages.push(p);
+    }
+    if (req.op !== 'write') return true;
+    const st = gnttabCopy(env, req.segments.map((s, i) => copyOp(s.gref, this.frontDom, f.pages[i]!, 'in')));
+    return st.every((s) => s === GNTST.okay);
+  }
+
+  private raiseIrq(): void {
+    this.k.raiseDiskIrq();
+  }
+
+  /** The disk's completion interrupt, on dom0: finish everything that completed. */
+  private onDiskIrq(): void {
+    if (this.done.length > 0) this.k.defer((env) => this.finish(env));
+  }
+
+  private *finish(env: VcpuEnv): DGen {
+    const done = this.done.splice(0);
+    const unmap: number[] = [];
+    for (const f of done) {
+      this.inflight--;
+      this.k.charge(this.k.costs.blockCompleteNs);
+      let status = f.result?.status === 'ok' ? BLKIF_RSP_OKAY : BLKIF_RSP_ERROR;
+      if (status === BLKIF_RSP_OKAY && f.req.op === 'read' && f.result?.data) status = this.scatter(env, f, f.result.data);
+      if (status === BLKIF_RSP_OKAY && f.req.op !== 'flush') this.stats.bytes += f.req.count * 512;
+      unmap.push(...f.handles);
+      if (this.opts.mode === 'copy') this.scratch.push(...(f.pages as ScratchPage[]));
+      if (this.ring) this.respond(env, f.req.id, f.req.operation, status);
+    }
+    if (unmap.length > 0) gnttabUnmap(env, unmap);
+    this.pushResponses(env);
+    if (this.ring && this.inflight === 0 && this.ring.finalCheckForRequests()) yield* this.serve(env);
+  }
+
+  private scatter(env: VcpuEnv, f: InFlight, data: Uint8Array): number {
+    const segs = f.req.segments;
+    if (this.opts.mode === 'map') {
+      let at = 0;
+      segs.forEach((s, i) => {
+        const n = (s.lastSect - s.firstSect + 1) * 512;
+        f.pages[i]!.set(data.subarray(at, at + n), s.firstSect * 512);
+        at += n;
+      });
+      return BLKIF_RSP_OKAY;
+    }
+    let at = 0;
+    segs.forEach((s, i) => {
+      const n = (s.lastSect - s.firstSect + 1) * 512;
+      f.pages[i]!.set(data.subarray(at, at + n), s.firstSect * 512);
+      at += n;
+    });
+    const st = gnttabCopy(env, segs.map((s, i) => copyOp(s.gref, this.frontDom, f.pages[i]!, 'out')));
+    return st.every((x) => x === GNTST.okay) ? BLKIF_RSP_OKAY : BLKIF_RSP_ERROR;
+  }
+
+  private respond(env: VcpuEnv, id: number, operation: number, status: number): void {
+    const ring = this.ring;
+    if (!ring) return;
+    this.stats.responses++;
+    if (status !== BLKIF_RSP_OKAY) this.stats.errors++;
+    ring.produceResponse((view, off) => encodeBlkifResponse(view, off, { id, operation, status }));
+    void env;
+  }
+
+  private pushResponses(env: VcpuEnv): void {
+    const ring = this.ring;
+    if (!ring || this.stats.responses === this.lastPushedResponses) return;
+    this.lastPushedResponses = this.stats.responses;
+    if (ring.pushResponsesAndCheckNotify()) {
+      this.stats.notificationsSent++;
+      evtchnSend(env, this.port);
+    } else this.stats.pushesSuppressed++;
+  }
+
+  private lastPushedResponses = 0;
+  private readonly scratch: ScratchPage[] = [];
+}
+
+/** One page of a grant copy between the guest's gref and a dom0 scratch page. */
+function copyOp(gref: number, dom: number, scratch: Uint8Array, dir: 'in' | 'out') {
+  const local = { refOrGfn: (scratch as ScratchPage).gfn, domid: 0, offset: 0 };
+  const remote = { refOrGfn: gref, domid: dom, offset: 0 };
+  return dir === 'in'
+    ? { source: remote, dest: local, len: 4096, flags: GNTCOPY_source_gref }
+    : { source: local, dest: remote, len: 4096, flags: GNTCOPY_dest_gref };
+}
+
+/** A write's bytes, gathered from its segments in order. */
+function gather(pages: Uint8Array[], req: ValidRequest): Uint8Array {
+  const out = new Uint8Array(req.count * 512);
+  let at = 0;
+  req.segments.forEach((s, i) => {
+    const n = (s.lastSect - s.firstSect + 1) * 512;
+    out.set(pages[i]!.subarray(s.firstSect * 512, s.firstSect * 512 + n), at);
+    at += n;
+  });
+  return out;
+}

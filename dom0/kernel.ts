@@ -1,0 +1,85 @@
+// Dom0's kernel: the privileged domain's event loop. Each dom0 vCPU sleeps in SCHEDOP_block
+// until an event arrives, runs the upcall handler (which only queues work, like an IRQ handler
+// waking a kernel thread), then runs the queued work items — backend rings, xenstored
+// requests, disk completions — as kernel CPU time on that vCPU. So backends are scheduled
+// and charged like any dom0 work: a busy or capped dom0 slows the guests it serves.
+import type { KernelCosts } from '../hw/platforms/profile';
+import { block, compute, type GuestOp, type VcpuEnv } from '../hypervisor/public/guest';
+import { PortDispatch } from '../hypervisor/public/evtchn_dispatch';
+import { evtchnBindIpi } from '../hypervisor/public/calls';
+
+export type DGen<T = void> = Generator<GuestOp | number, T, number>;
+/** A unit of deferred kernel work, run on whichever dom0 vCPU picks it up. */
+export type Work = (env: VcpuEnv) => DGen;
+
+export class Dom0Kernel {
+  readonly envs: VcpuEnv[] = [];
+  readonly dispatch: PortDispatch[] = [];
+  private readonly queue: Work[] = [];
+  private owedNs = 0;
+  /** The port the physical disk's interrupt arrives on (an IPI port of vCPU 0). */
+  irqPort = -1;
+  private readonly irqHandlers: (() => void)[] = [];
+  readonly stats = { upcalls: 0, workItems: 0, irqs: 0 };
+  /** The physical interrupt line of dom0's disk controller; Xen routes it to `irqPort`.
+   *  The host wiring (lab/) connects it. */
+  raiseDiskIrq: () => void = () => {};
+
+  constructor(readonly costs: KernelCosts) {}
+
+  /** Adds kernel time to be spent by the vCPU running the current handler or work. */
+  charge(ns: number): void {
+    this.owedNs += ns;
+  }
+
+  /** Queues work and makes sure a dom0 vCPU will run it. */
+  defer(w: Work): void {
+    this.queue.push(w);
+  }
+
+  /** A device interrupt handler (disk completions): runs when the IRQ port fires. */
+  onIrq(h: () => void): void {
+    this.irqHandlers.push(h);
+  }
+
+  /** Builds the per-vCPU dispatch tables before dom0 runs, so the toolstack can bind
+   *  handlers while it builds the host (the IRQ port must already be bound). */
+  bindEarly(sharedInfo: Uint8Array, vcpus: number): void {
+    for (let v = 0; v < vcpus; v++) this.dispatch[v] ??= new PortDispatch(() => sharedInfo, v);
+    this.dispatch[0]!.bind(this.irqPort, () => {
+      this.stats.irqs++;
+      for (const h of this.irqHandlers) h();
+    });
+  }
+
+  /** The program of one dom0 vCPU. */
+  *vcpuMain(env: VcpuEnv): DGen {
+    this.envs[env.vcpu] = env;
+    if (this.dispatch[env.vcpu] === undefined) {
+      this.dispatch[env.vcpu] = new PortDispatch(() => env.sharedInfo, env.vcpu);
+      if (env.vcpu === 0) this.irqPort = evtchnBindIpi(env, 0);
+    }
+    const dispatch = this.dispatch[env.vcpu]!;
+    for (;;) {
+      while (this.queue.length > 0) {
+        const w = this.queue.shift()!;
+        this.stats.workItems++;
+        yield* w(env);
+        yield* this.settle();
+      }
+      yield block();
+      this.stats.upcalls++;
+      this.charge(this.costs.irqEntryNs);
+      dispatch.dispatch();
+      yield* this.settle();
+    }
+  }
+
+  *settle(): DGen {
+    if (this.owedNs > 0) {
+      const ns = this.owedNs;
+      this.owedNs = 0;
+      yield compute(ns, 'kernel');
+    }
+  }
+}

@@ -1,0 +1,83 @@
+// The paravirtualized guest kernel: it knows it runs on Xen. At boot it sets up its grant
+// table, connects to xenstore through the ring the toolstack gave it (start_info), and probes
+// its virtual block devices, connecting a blkfront to each. Afterwards the workload runs on
+// vCPU 0 and sleeps in SCHEDOP_block whenever it waits; each event upcall is dispatched to
+// the handler bound to its port, and the CPU time handlers used is charged as kernel time.
+import type { KernelCosts } from '../../hw/platforms/profile';
+import { block, compute, type VcpuEnv } from '../../hypervisor/public/guest';
+import { PortDispatch } from '../../hypervisor/public/evtchn_dispatch';
+import { GrantAllocator } from './grants';
+import { PageAllocator } from './pages';
+import { XenbusClient, type XenbusHost } from './xenbus';
+import { Blkfront } from '../xen/blkfront';
+import type { KGen, StartInfo } from './types';
+
+/** Frames below this are the kernel image's own; the allocator starts above them. */
+export const KERNEL_RESERVED_FRAMES = 16;
+
+export class PvKernel implements XenbusHost {
+  env!: VcpuEnv;
+  events!: PortDispatch;
+  pages!: PageAllocator;
+  readonly grants = new GrantAllocator();
+  xs!: XenbusClient;
+  readonly disks: Blkfront[] = [];
+  /** Kernel CPU time handlers used since the last charge. */
+  private owedNs = 0;
+  upcalls = 0;
+  bootError: string | undefined;
+
+  constructor(
+    readonly costs: KernelCosts,
+    readonly start: StartInfo,
+  ) {}
+
+  get domid(): number {
+    return this.env.domid;
+  }
+
+  /** Adds kernel CPU time to be spent at the next opportunity (handlers cannot yield). */
+  charge(ns: number): void {
+    this.owedNs += ns;
+  }
+
+  /** Spends the charged kernel time now. */
+  *settle(): KGen {
+    if (this.owedNs > 0) {
+      const ns = this.owedNs;
+      this.owedNs = 0;
+      yield compute(ns, 'kernel');
+    }
+  }
+
+  /** Sleeps until an event arrives (SCHEDOP_block), then runs the upcall handler. */
+  *wait(): KGen {
+    yield block();
+    this.upcalls++;
+    this.charge(this.costs.irqEntryNs);
+    this.events.dispatch();
+    yield* this.settle();
+  }
+
+  *boot(env: VcpuEnv): KGen {
+    this.env = env;
+    this.events = new PortDispatch(() => env.sharedInfo, env.vcpu);
+    this.pages = new PageAllocator(KERNEL_RESERVED_FRAMES, Math.max(KERNEL_RESERVED_FRAMES, this.start.storeGfn));
+    if (!this.grants.setup(env)) {
+      this.bootError = 'grant table setup failed';
+      return;
+    }
+    const storePage = env.page(this.start.storeGfn);
+    if (!storePage) {
+      this.bootError = 'no xenstore page';
+      return;
+    }
+    this.xs = new XenbusClient(this, storePage, this.start.storePort);
+    this.events.bind(this.start.storePort, () => this.xs.onEvent());
+    const devids = yield* this.xs.directory(`/local/domain/${env.domid}/device/vbd`);
+    for (const devid of devids.map(Number).sort((a, b) => a - b)) {
+      const bf = new Blkfront(this, devid);
+      if (yield* bf.connect()) this.disks.push(bf);
+    }
+  }
+}

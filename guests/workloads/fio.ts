@@ -1,0 +1,156 @@
+// fio: block I/O with `iodepth` requests in flight over a region of a disk, as fio's
+// libaio engine does (REFERENCE: fio's rw, bs, iodepth, size, verify). With `verify` the job
+// first writes every block of its sequence with a pattern derived from the offset and the
+// seed, then reads the same sequence back and counts the blocks that do not match.
+// It runs on any BlockDevice (blkfront, or a native IDE/AHCI driver): the same workload in
+// every mode, with the same random offsets for the same seed.
+import { compute } from '../../hypervisor/public/guest';
+import { Histogram } from '../../hw/histogram';
+import type { RandomStream } from '../../hw/rng';
+import type { BlockDevice, KGen } from '../kernel/types';
+import type { Workload, WorkloadStats } from './workload';
+
+export type FioRw = 'read' | 'write' | 'randread' | 'randwrite' | 'rw';
+
+export interface FioOptions {
+  rw: FioRw;
+  bs: number;
+  iodepth: number;
+  size: number;
+  verify: boolean;
+  ops?: number;
+}
+
+/** What fio needs from the kernel it runs on. */
+export interface IoKernel {
+  now(): number;
+  wait(): KGen;
+  allocPage(): number;
+  page(gfn: number): Uint8Array | undefined;
+  syscallNs: number;
+}
+
+const PAGE = 4096;
+
+interface Slot {
+  gfns: number[];
+  busy: boolean;
+}
+
+export class FioJob {
+  readonly latency = new Histogram();
+  ops = 0;
+  bytes = 0;
+  errors = 0;
+  verifyErrors = 0;
+  done = false;
+  private seq = 0;
+  private phase: 'write' | 'verify' | 'run';
+
+  constructor(
+    readonly opts: FioOptions,
+    private readonly rng: RandomStream,
+    private readonly seed: number,
+  ) {
+    this.phase = opts.verify ? 'write' : 'run';
+  }
+
+  stats(): WorkloadStats {
+    return { kind: 'fio', ops: this.ops, unit: 'I/Os', bytes: this.bytes, errors: this.errors, verifyErrors: this.verifyErrors, finished: this.done };
+  }
+
+  *run(k: IoKernel, dev: BlockDevice): KGen {
+    const pagesPer = Math.ceil(this.opts.bs / PAGE);
+    const slots: Slot[] = [];
+    for (let i = 0; i < this.opts.iodepth; i++) slots.push({ gfns: Array.from({ length: pagesPer }, () => k.allocPage()), busy: false });
+    if (slots.some((s) => s.gfns.some((g) => g < 0)) || pagesPer > dev.maxPages) {
+      this.errors++;
+      this.done = true;
+      return;
+    }
+    const blocks = Math.max(1, Math.floor(Math.min(this.opts.size, dev.sizeSectors * 512) / this.opts.bs));
+    const perPhase = this.opts.ops ?? (this.opts.verify ? blocks : Infinity);
+    const order: number[] = [];
+    let inflight = 0;
+    for (;;) {
+      if (this.seq >= perPhase && inflight === 0) {
+        if (this.phase !== 'write') break;
+        this.phase = 'verify';
+        this.seq = 0;
+      }
+      let queued = false;
+      while (this.seq < perPhase && inflight < slots.length && dev.canSubmit()) {
+        const slot = slots.find((s) => !s.busy)!;
+        const block = this.pickBlock(order, blocks);
+        yield* this.issue(k, dev, slot, block, () => inflight--);
+        inflight++;
+        queued = true;
+      }
+      if (queued) yield* dev.kick();
+      else yield* k.wait();
+    }
+    this.done = true;
+  }
+
+  private pickBlock(order: number[], blocks: number): number {
+    const i = this.seq++;
+    if (this.phase === 'verify') return order[i]!;
+    const random = this.opts.rw === 'randread' || this.opts.rw === 'randwrite';
+    const b = random ? this.rng.int(0, blocks - 1) : i % blocks;
+    if (this.phase === 'write') order.push(b);
+    return b;
+  }
+
+  private *issue(k: IoKernel, dev: BlockDevice, slot: Slot, block: number, release: () => void): KGen {
+    const write = this.phase === 'write' || this.opts.rw === 'write' || this.opts.rw === 'randwrite' || (this.opts.rw === 'rw' && block % 2 === 1);
+    const offset = block * this.opts.bs;
+    if (write) for (let p = 0; p < slot.gfns.length; p++) fillPattern(k.page(slot.gfns[p]!)!, offset + p * PAGE, this.seed);
+    slot.busy = true;
+    const start = k.now();
+    const verifying = this.phase === 'verify';
+    yield compute(k.syscallNs, 'kernel');
+    yield* dev.submit({
+      op: write ? 'write' : 'read',
+      sector: offset / 512,
+      count: this.opts.bs / 512,
+      gfns: slot.gfns,
+      done: (status) => {
+        slot.busy = false;
+        release();
+        this.latency.record(k.now() - start);
+        if (status !== 0) this.errors++;
+        else {
+          this.ops++;
+          this.bytes += this.opts.bs;
+        }
+        if (verifying && status === 0 && !slot.gfns.every((g, p) => checkPattern(k.page(g)!, offset + p * PAGE, this.seed))) this.verifyErrors++;
+      },
+    });
+  }
+}
+
+/** The verify pattern: every 32-bit word is a hash of (seed, its byte offset on the disk). */
+export function fillPattern(page: Uint8Array, diskOffset: number, seed: number): void {
+  const w = new Uint32Array(page.buffer, page.byteOffset, PAGE / 4);
+  const base = Math.floor(diskOffset / 4);
+  for (let i = 0; i < w.length; i++) w[i] = mix(seed, base + i);
+}
+
+export function checkPattern(page: Uint8Array, diskOffset: number, seed: number): boolean {
+  const w = new Uint32Array(page.buffer, page.byteOffset, PAGE / 4);
+  const base = Math.floor(diskOffset / 4);
+  for (let i = 0; i < w.length; i++) if (w[i] !== mix(seed, base + i)) return false;
+  return true;
+}
+
+function mix(seed: number, x: number): number {
+  let h = (Math.imul(x ^ (x / 0x100000000), 0x9e3779b1) ^ seed) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** A workload wrapper for the lab: the kernel decides how the job reaches its disk. */
+export function fioWorkload(job: FioJob, kernel: (job: FioJob) => Workload['kernel']): Workload {
+  return { kind: 'fio', kernel: kernel(job), stats: () => job.stats() };
+}

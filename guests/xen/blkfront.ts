@@ -1,0 +1,206 @@
+// blkfront: the PV block frontend (REFERENCE §5.3 and §6.1). It connects through the xenbus
+// handshake, then turns each block I/O into a blkif request on the shared ring, granting the
+// data pages to the backend (writable for a read, read-only for a write). It notifies only
+// when the ring's req_event says the backend is waiting, and takes responses in its event
+// handler, validating each: a response for an id that is not outstanding, or a bogus
+// rsp_prod, means a broken backend, and the device is dropped (never the kernel).
+import { evtchnAllocUnbound, evtchnClose, evtchnSend } from '../../hypervisor/public/calls';
+import { BLKIF_OP_READ, BLKIF_OP_WRITE, BLKIF_RING, BLKIF_MAX_SEGMENTS_PER_REQUEST, BLKIF_RSP_ERROR, decodeBlkifResponse, encodeBlkifRequest } from '../../hypervisor/public/io/blkif';
+import { XenbusState } from '../../hypervisor/public/io/xs_wire';
+import { FrontRing, sharedRingInit } from '../../ringbuf/ring';
+import { compute } from '../../hypervisor/public/guest';
+import type { PvKernel } from '../kernel/pv';
+import type { BlockDevice, BlockIo, KGen } from '../kernel/types';
+
+interface Shadow {
+  io: BlockIo;
+  grefs: number[];
+}
+
+export interface BlkfrontStats {
+  requests: number;
+  responses: number;
+  notificationsSent: number;
+  pushesSuppressed: number;
+  /** Requests per push that reached the ring (for the ring batch mean). */
+  batches: number;
+  errors: number;
+}
+
+export class Blkfront implements BlockDevice {
+  readonly name: string;
+  sizeSectors = 0;
+  readonly maxPages = BLKIF_MAX_SEGMENTS_PER_REQUEST;
+  private fe: string;
+  private be = '';
+  private beId = 0;
+  private ring: FrontRing | undefined;
+  private ringGfn = -1;
+  private ringRef = -1;
+  private port = -1;
+  private shadow: (Shadow | undefined)[] = [];
+  private freeIds: number[] = [];
+  private backendState = 0;
+  private unpushed = 0;
+  failed: string | undefined;
+  readonly stats: BlkfrontStats = { requests: 0, responses: 0, notificationsSent: 0, pushesSuppressed: 0, batches: 0, errors: 0 };
+
+  constructor(
+    private readonly k: PvKernel,
+    readonly devid: number,
+  ) {
+    this.fe = `/local/domain/${k.domid}/device/vbd/${devid}`;
+    this.name = `vbd-${devid}`;
+  }
+
+  /** The connect half of the handshake; false (with `failed` set) if it could not. */
+  *connect(): KGen<boolean> {
+    const xs = this.k.xs;
+    this.be = (yield* xs.read(`${this.fe}/backend`)) ?? '';
+    this.beId = Number((yield* xs.read(`${this.fe}/backend-id`)) ?? 'NaN');
+    if (this.be === '' || !Number.isInteger(this.beId)) return this.fail('no backend in xenstore');
+    yield* xs.watch(`${this.be}/state`, `be-${this.devid}`, () => (this.backendState = -1));
+    if (!(yield* this.waitBackend((s) => s >= XenbusState.InitWait))) return false;
+    if (!this.setupRing()) return false;
+    const err = yield* xs.transaction(function* (this: Blkfront, tx: number): KGen {
+      yield* xs.write(`${this.fe}/ring-ref`, String(this.ringRef), tx);
+      yield* xs.write(`${this.fe}/event-channel`, String(this.port), tx);
+      yield* xs.write(`${this.fe}/protocol`, 'x86_64-abi', tx);
+    }.bind(this));
+    if (err !== undefined) return this.fail(`publishing the ring failed (errno ${err})`);
+    yield* xs.write(`${this.fe}/state`, String(XenbusState.Initialised));
+    if (!(yield* this.waitBackend((s) => s === XenbusState.Connected))) return false;
+    this.sizeSectors = Number((yield* xs.read(`${this.be}/sectors`)) ?? '0');
+    yield* xs.write(`${this.fe}/state`, String(XenbusState.Connected));
+    return true;
+  }
+
+  /** Waits (sleeping between watch events) until the backend's state satisfies `ok`. */
+  private *waitBackend(ok: (s: number) => boolean): KGen<boolean> {
+    for (let tries = 0; tries < 1000; tries++) {
+      const s = Number((yield* this.k.xs.read(`${this.be}/state`)) ?? '0');
+      if (ok(s)) return true;
+      if (s === XenbusState.Closed || s === XenbusState.Closing) return this.fail(`backend went to state ${s}`);
+      this.backendState = s;
+      while (this.backendState === s) yield* this.k.wait();
+    }
+    return this.fail('backend never reached the expected state');
+  }
+
+  private setupRing(): boolean {
+    const env = this.k.env;
+    this.ringGfn = this.k.pages.alloc();
+    const page = this.ringGfn < 0 ? undefined : env.page(this.ringGfn);
+    if (!page) return this.failSync('out of memory for the ring');
+    sharedRingInit(page);
+    this.ring = new FrontRing(page, BLKIF_RING);
+    this.shadow = new Array(this.ring.size).fill(undefined);
+    this.freeIds = Array.from({ length: this.ring.size }, (_, i) => this.ring!.size - 1 - i);
+    this.ringRef = this.k.grants.grant(this.beId, this.ringGfn, false);
+    this.port = evtchnAllocUnbound(env, this.beId);
+    if (this.ringRef < 0 || this.port < 0) return this.failSync('no grant or port for the ring');
+    this.k.events.bind(this.port, () => this.onEvent());
+    return true;
+  }
+
+  canSubmit(): boolean {
+    return this.failed === undefined && this.ring !== undefined && this.freeIds.length > 0 && this.k.grants.available >= this.maxPages;
+  }
+
+  /** Puts one request on the ring (not yet pushed). */
+  *submit(io: BlockIo): KGen {
+    if (!this.canSubmit() || io.gfns.length === 0 || io.gfns.length > this.maxPages) {
+      io.done(BLKIF_RSP_ERROR);
+      return;
+    }
+    yield compute(this.k.costs.blockSubmitNs, 'kernel');
+    const id = this.freeIds.pop()!;
+    const write = io.op === 'write';
+    const grefs = io.gfns.map((gfn) => this.k.grants.grant(this.beId, gfn, write));
+    this.shadow[id] = { io, grefs };
+    const req = {
+      operation: write ? BLKIF_OP_WRITE : BLKIF_OP_READ, nrSegments: grefs.length, handle: this.devid, id,
+      sectorNumber: io.sector, segments: grefs.map((gref) => ({ gref, firstSect: 0, lastSect: 7 })),
+    };
+    this.ring!.produceRequest((view, off) => encodeBlkifRequest(view, off, req));
+    this.stats.requests++;
+    this.unpushed++;
+  }
+
+  /** RING_PUSH_REQUESTS_AND_CHECK_NOTIFY, and the event send if it says so. */
+  *kick(): KGen {
+    if (this.unpushed === 0 || !this.ring) return;
+    this.stats.batches++;
+    this.unpushed = 0;
+    if (this.ring.pushRequestsAndCheckNotify()) {
+      this.stats.notificationsSent++;
+      evtchnSend(this.k.env, this.port);
+    } else this.stats.pushesSuppressed++;
+  }
+
+  /** The event handler: take every response, then re-arm rsp_event with the final check. */
+  private onEvent(): void {
+    const ring = this.ring;
+    if (!ring || this.failed) return;
+    for (let guard = 0; guard <= 2 * ring.size + 2; guard++) {
+      const t = ring.takeResponse(decodeBlkifResponse);
+      if (t.kind === 'ok') {
+        this.complete(t.value.id, t.value.status);
+        if (this.failed) return;
+      } else if (t.kind === 'empty') {
+        if (!ring.finalCheckForResponses()) return;
+      } else return void this.failSync(`backend is broken: ${t.reason}`);
+    }
+  }
+
+  private complete(id: number, status: number): void {
+    const s = Number.isInteger(id) && id >= 0 && id < this.shadow.length ? this.shadow[id] : undefined;
+    if (s === undefined) return void this.failSync(`backend answered unknown request id ${id}`);
+    this.shadow[id] = undefined;
+    this.freeIds.push(id);
+    for (const ref of s.grefs) this.k.grants.revoke(ref);
+    this.stats.responses++;
+    if (status !== 0) this.stats.errors++;
+    this.k.charge(this.k.costs.blockCompleteNs);
+    s.io.done(status);
+  }
+
+  /** Closing (5) → waits for the backend to close (6) → releases the ring → Closed (6). */
+  *close(): KGen {
+    const xs = this.k.xs;
+    yield* xs.write(`${this.fe}/state`, String(XenbusState.Closing));
+    for (let i = 0; i < 1000; i++) {
+      const s = Number((yield* xs.read(`${this.be}/state`)) ?? '6');
+      if (s === XenbusState.Closed) break;
+      this.backendState = s;
+      while (this.backendState === s) yield* this.k.wait();
+    }
+    this.releaseRing();
+    yield* xs.write(`${this.fe}/state`, String(XenbusState.Closed));
+  }
+
+  private releaseRing(): void {
+    if (this.port >= 0) {
+      this.k.events.unbind(this.port);
+      evtchnClose(this.k.env, this.port);
+      this.port = -1;
+    }
+    if (this.ringRef >= 0) this.k.grants.revoke(this.ringRef);
+    this.ringRef = -1;
+    this.ring = undefined;
+  }
+
+  private failSync(why: string): boolean {
+    this.failed = why;
+    for (const [id, s] of this.shadow.entries()) {
+      if (s === undefined) continue;
+      this.shadow[id] = undefined;
+      s.io.done(BLKIF_RSP_ERROR);
+    }
+    return false;
+  }
+
+  private fail(why: string): boolean {
+    return this.failSync(why);
+  }
+}

@@ -1,0 +1,65 @@
+// The toolstack's part of `xl create` for a PV guest (REFERENCE §5.2, §8.2): the xenstore
+// ring and its event channel (start_info's store_mfn/store_evtchn), INTRODUCE to xenstored,
+// the domain's home in xenstore, and for each disk the frontend and backend directories at
+// state 1 with libxl's keys and permissions, plus the blkback that serves it.
+import type { Hypervisor } from '../../hypervisor/hypervisor';
+import type { Domain } from '../../hypervisor/domain';
+import { xsRingInit } from '../../ringbuf/xsring';
+import { Blkback, type GrantMode } from '../../dom0/blkback';
+import { vdevToDevid } from '../../dom0/xenstore/paths';
+import type { StartInfo } from '../../guests/kernel/types';
+import type { DiskSpec } from '../scenario/types';
+import type { Dom0 } from './dom0';
+import type { Storage } from './storage';
+
+export interface PvDevices {
+  start: StartInfo;
+  backends: Blkback[];
+}
+
+/** Builds the store ring and connects the domain to xenstored. */
+export function introduce(hv: Hypervisor, dom0: Dom0, d: Domain): StartInfo {
+  const storeGfn = d.memFrames - 1;
+  const page = hv.memory.page(hv.gfnToMfn(d, storeGfn));
+  xsRingInit(page);
+  const storePort = hv.evtchn.allocUnbound(0, d.id, 0);
+  const localPort = hv.evtchn.bindInterdomain(0, d.id, storePort);
+  dom0.xs.introduce(d.id, page, localPort);
+  const home = `/local/domain/${d.id}`;
+  const xs = dom0.xs;
+  xs.write(undefined, home, '');
+  xs.setPerms(undefined, home, ['n0', `r${d.id}`]);
+  xs.write(undefined, `${home}/name`, d.name);
+  xs.write(undefined, `${home}/domid`, String(d.id));
+  xs.write(undefined, `${home}/memory/target`, String(d.config.memoryMiB * 1024));
+  xs.write(undefined, `${home}/data`, '');
+  xs.setPerms(undefined, `${home}/data`, [`b${d.id}`]);
+  return { storeGfn, storePort };
+}
+
+/** Adds one disk: xenstore directories at state 1 and the backend (hotplug) in dom0. */
+export function addDisk(hv: Hypervisor, dom0: Dom0, storage: Storage, d: Domain, spec: DiskSpec, mode: GrantMode = 'map'): Blkback | string {
+  const devid = vdevToDevid(spec.vdev);
+  if (devid === undefined) return `bad vdev ${spec.vdev}`;
+  const target = storage.resolve(spec.target);
+  if (!target) return `no such disk target ${spec.target}`;
+  const fe = `/local/domain/${d.id}/device/vbd/${devid}`;
+  const be = `/local/domain/0/backend/vbd/${d.id}/${devid}`;
+  const xs = dom0.xs;
+  const w = (path: string, v: string): void => void xs.write(undefined, path, v);
+  // Directories first, with their permissions, so every key written below inherits them.
+  w(be, '');
+  xs.setPerms(undefined, be, ['n0', `r${d.id}`]);
+  w(fe, '');
+  xs.setPerms(undefined, fe, [`n${d.id}`, 'r0']);
+  for (const [k, v] of Object.entries({
+    frontend: fe, 'frontend-id': String(d.id), online: '1', removable: '0', bootable: '1', state: '1', dev: spec.vdev,
+    type: spec.backendtype ?? 'phy', mode: spec.access === 'ro' ? 'r' : 'w', 'device-type': spec.devtype ?? 'disk', params: spec.target,
+  })) w(`${be}/${k}`, v);
+  for (const [k, v] of Object.entries({ backend: be, 'backend-id': '0', state: '1', 'virtual-device': String(devid), 'device-type': spec.devtype ?? 'disk' })) w(`${fe}/${k}`, v);
+  const bb = new Blkback(dom0.kernel, xs, d.id, devid, spec.vdev, target, { mode, readonly: spec.access === 'ro', scratchPage: dom0.scratchPage });
+  w(`${be}/hotplug-status`, 'connected');
+  bb.start(undefined);
+  void hv;
+  return bb;
+}
