@@ -3,7 +3,7 @@
 // path such as `domains[1].vcpus`) and what it is, and formats itself the way compilers do:
 //   credit.yaml:12:5: domains[1].vcpus: must be at least 1 (got 0)
 // Also the small helpers every message builder shares: key-path formatting, "did you mean"
-// suggestions and a short rendering of the offending value.
+// suggestions, a short rendering of the offending value and of a failed file read.
 
 /** One step of a key path: a mapping key or a list index. */
 export type PathSegment = string | number;
@@ -64,6 +64,14 @@ export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   return String(value);
+}
+
+/** Why a file could not be read, for "cannot read …: <reason>". */
+export function describeReadError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'it is a folder';
+  return e instanceof Error ? e.message : String(e);
 }
 
 /** The closest candidate to `word`, if it is close enough to be a likely typo. */

@@ -1,7 +1,13 @@
 // The scenario module's public face: load a scenario file into a typed Scenario, apply
 // command-line overrides, and the pieces others reuse (units, xl spec parsers, schema parts).
+// Domains may be read from xl.cfg files (`config:`); see lab/config for running a .cfg alone.
 
-export { loadScenarioFile, parseScenario, type ParseResult } from './load';
+export {
+  loadScenario, loadScenarioFile, parseScenario, validateScenario,
+  type LoadedScenario, type ParseOptions, type ParseResult, type Validated,
+} from './load';
+export type { ReadFile } from './configs';
+export { firstError, type Issue, type Placement, type Placer } from './issues';
 export { applyOverrides, COMMAND_LINE, type Overrides } from './overrides';
 export { ScenarioError, formatKeyPath, type ScenarioErrorInit, type PathSegment } from './errors';
 export * from './types';

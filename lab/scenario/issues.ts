@@ -1,8 +1,10 @@
 // From "something is wrong at this key path" to one located ScenarioError.
 // An Issue is a key path and a message. Zod's issues are turned into Issues with our wording;
-// the Locator finds each path's node in the YAML document (the key itself for an unknown key,
-// the value otherwise, the nearest enclosing node for a missing key), so the first problem in
-// document order can be reported with its line and column.
+// a Placer says where each one is (file, line, column, the key path to show) and ranks it in
+// reading order, so the first problem can be reported. The Locator places issues in a YAML
+// document (the key itself for an unknown key, the value otherwise, the nearest enclosing node
+// for a missing key); a Redirect lets another file answer for some paths (a domain read from an
+// xl.cfg file: its keys are placed in that file, ranked where the YAML names the file).
 
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
 import type { z } from 'zod';
@@ -60,37 +62,65 @@ function valueAt(raw: unknown, path: readonly PathSegment[]): unknown {
   return v;
 }
 
+/** Where an issue is reported, and its rank in reading order (compared element by element). */
+export interface Placement {
+  file: string;
+  line?: number;
+  column?: number;
+  keyPath: string;
+  rank: readonly number[];
+}
+
+export type Placer = (issue: Issue) => Placement;
+
+/** Places an issue elsewhere than the YAML document, or answers undefined. */
+export type Redirect = (issue: Issue, yaml: Locator) => Placement | undefined;
+
+/** The issue that comes first in reading order, as a ScenarioError. */
+export function firstError(issues: readonly Issue[], place: Placer): ScenarioError {
+  let best = issues[0]!;
+  let bestPlace = place(best);
+  for (const issue of issues.slice(1)) {
+    const p = place(issue);
+    if (compareRanks(p.rank, bestPlace.rank) < 0) {
+      best = issue;
+      bestPlace = p;
+    }
+  }
+  const { file, line, column, keyPath } = bestPlace;
+  return new ScenarioError({ file, line, column, keyPath, problem: best.message });
+}
+
+function compareRanks(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
 /** Places issues in a parsed YAML document. */
 export class Locator {
   constructor(
     private readonly doc: Document,
     private readonly lines: LineCounter,
     private readonly file: string,
+    private readonly redirect?: Redirect,
   ) {}
 
   /** The issue that comes first in the document, as a ScenarioError. */
   first(issues: readonly Issue[]): ScenarioError {
-    let best = issues[0]!;
-    let bestOffset = this.offset(best);
-    for (const issue of issues.slice(1)) {
-      const offset = this.offset(issue);
-      if (offset < bestOffset) {
-        best = issue;
-        bestOffset = offset;
-      }
-    }
-    return this.error(best);
+    return firstError(issues, (i) => this.place(i));
   }
 
   error(issue: Issue): ScenarioError {
-    const pos = this.lines.linePos(this.offset(issue));
-    return new ScenarioError({
-      file: this.file,
-      line: pos.line,
-      column: pos.col,
-      keyPath: formatKeyPath(issue.path),
-      problem: issue.message,
-    });
+    return firstError([issue], (i) => this.place(i));
+  }
+
+  /** Where the issue is: in another file if the redirect says so, else in the YAML document. */
+  place(issue: Issue): Placement {
+    const elsewhere = this.redirect?.(issue, this);
+    if (elsewhere) return elsewhere;
+    const offset = this.offset(issue);
+    const pos = this.lines.linePos(offset);
+    return { file: this.file, line: pos.line, column: pos.col, keyPath: formatKeyPath(issue.path), rank: [offset] };
   }
 
   private offset(issue: Issue): number {

@@ -1,7 +1,7 @@
 // The shape of a scenario file, key by key: types, ranges, units and defaults of each value on
 // its own. Rules that relate several values (a volume fits its disk, memory fits the host,
 // ratelimit < tslice, cap ≤ 100 × pcpus) are checked afterwards, in ./resolve and ./storage.
-// The pieces are exported so other files (CLI overrides, future config files) reuse the rules.
+// The pieces are exported so other files (CLI overrides, lab/config's xl.cfg reader) reuse the rules.
 
 import { z } from 'zod';
 import { parseCpuList } from './cpulist';
@@ -79,6 +79,8 @@ export const dom0Schema = strict({
 });
 
 export const domainSchema = strict({
+  /** An xl.cfg file giving this domain's keys; the entry's other keys override it (./configs). */
+  config: optional(text(/\S/, 'the path of an xl.cfg file')),
   name: field(domainName),
   type: field(oneOf(DOMAIN_TYPES), 'pv'),
   vcpus: field(integer(1, 128), 1),

@@ -7,6 +7,8 @@
 // Flags and keys: `cdrom` / `devtype=cdrom`, `backend=`, `backendtype=phy|qdisk|standalone|tap`.
 // Deprecated forms are read too: a `phy:`/`file:`/`tap:`/`raw:` prefix on the target (after
 // which the positional order is target, vdev, access) and a `:cdrom` suffix on the vdev.
+// A vdev in the format's place (`/iso/x.iso,hdc:cdrom,r`, the old form without its prefix,
+// which xl refuses too) gets a message showing both right spellings.
 // Only raw images are modelled: other formats are rejected with a clear message.
 //
 // Vif: `key=value` pairs only: mac, bridge, model, type, script, vifname, ip, rate, mtu,
@@ -65,7 +67,7 @@ export function parseDiskSpec(spec: string): Parsed<DiskSpec> {
     const applied = applyToken(draft, token);
     if (!applied.ok) return applied;
   }
-  return finishDisk(draft);
+  return finishDisk(draft, spec);
 }
 
 function applyToken(draft: DiskDraft, token: string): Parsed<null> {
@@ -104,14 +106,14 @@ function setValue(draft: DiskDraft, key: DiskKey, value: string): Parsed<null> {
   return ok(null);
 }
 
-function finishDisk(draft: DiskDraft): Parsed<DiskSpec> {
+function finishDisk(draft: DiskDraft, written: string): Parsed<DiskSpec> {
   const v = draft.values;
   const cdrom = v.devtype === 'cdrom';
   if (v.devtype !== undefined && v.devtype !== 'cdrom' && v.devtype !== 'disk') {
     return fail(`unknown devtype '${v.devtype}' (the only device type is cdrom)`);
   }
   const format = checkFormat(v.format);
-  if (!format.ok) return format;
+  if (!format.ok) return misplacedVdev(v.format, written) ?? format;
   if (v.vdev === undefined || v.vdev === '') return fail('vdev is missing: every disk needs a guest device name (e.g. vdev=xvda)');
   if (!VDEV.test(v.vdev)) return fail(`vdev '${v.vdev}' is not a device name xl accepts (xvd*, hd* or sd*, e.g. xvda)`);
   const access = checkAccess(v.access, cdrom);
@@ -137,6 +139,15 @@ function checkFormat(format: string | undefined): Parsed<DiskFormat> {
   if (format === undefined || format === '' || format === 'raw') return ok('raw');
   if (FORMATS.includes(format)) return fail(`format ${format} is not supported by pvlab (only raw disks are modelled)`);
   return fail(`unknown format '${format}' (raw, qcow, qcow2, vhd or qed; pvlab models raw)`);
+}
+
+/** `/iso/x.iso,hdc:cdrom,r`: a vdev where the positional order wants the format. */
+function misplacedVdev(format: string | undefined, spec: string): Parsed<never> | undefined {
+  const comma = spec.indexOf(',');
+  if (format === undefined || !VDEV.test(format.split(':')[0]!) || comma < 0 || spec.includes('=')) return undefined;
+  const target = spec.slice(0, comma).trim();
+  return fail(`'${format}' stands where the format goes (the order is target, format, vdev, access): ` +
+    `write '${target},raw,${spec.slice(comma + 1).trim()}', or the old form with a prefix, 'file:${spec.trim()}'`);
 }
 
 function checkAccess(access: string | undefined, cdrom: boolean): Parsed<DiskAccess> {

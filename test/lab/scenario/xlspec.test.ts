@@ -65,6 +65,14 @@ describe('a disk spec', () => {
     expect(diskError('format=iso, vdev=xvda, target=/a')).toMatch(/^unknown format 'iso'/);
   });
 
+  it('shows both right spellings of the old cdrom form written without its prefix (xl refuses it too)', () => {
+    expect(diskError('/iso/debian.iso,hdc:cdrom,r')).toBe("'hdc:cdrom' stands where the format goes (the order is target, format, vdev, access): "
+      + "write '/iso/debian.iso,raw,hdc:cdrom,r', or the old form with a prefix, 'file:/iso/debian.iso,hdc:cdrom,r'");
+    const cdrom = { vdev: 'hdc', target: '/iso/debian.iso', access: 'ro', format: 'raw', devtype: 'cdrom' };
+    expect(disk('/iso/debian.iso,raw,hdc:cdrom,r')).toEqual(cdrom);
+    expect(disk('file:/iso/debian.iso,hdc:cdrom,r')).toEqual(cdrom);
+  });
+
   it('names an unknown parameter and suggests the likely one', () => {
     expect(diskError('acess=rw, vdev=xvda, target=/a')).toBe("unknown disk parameter 'acess' (did you mean 'access'?)");
   });
