@@ -335,8 +335,20 @@ export class EventChannels {
 
   // ---- delivery -----------------------------------------------------------------------
 
+  /** Makes `port` of domain `dom` a Xen-consumer port (ECS_XEN's consumer_is_xen): an event
+   *  sent to it runs `fn` in the hypervisor instead of reaching the guest (ioreq completion). */
+  setXenConsumer(dom: number, port: number, fn: (() => void) | undefined): void {
+    const key = dom * EVTCHN_2L_NR_CHANNELS + port;
+    if (fn) this.xenConsumers.set(key, fn);
+    else this.xenConsumers.delete(key);
+  }
+
+  private readonly xenConsumers = new Map<number, () => void>();
+
   /** Xen's 2-level set_pending, in order: PENDING, then (unmasked) selector, upcall, kick. */
   private setPending(t: PortTable, port: number): void {
+    const consumer = this.xenConsumers.size > 0 ? this.xenConsumers.get(t.id * EVTCHN_2L_NR_CHANNELS + port) : undefined;
+    if (consumer) return consumer();
     if (testAndSetPending(t.sharedInfo, port)) {
       this.counters.pendingAlreadySet++;
       return;

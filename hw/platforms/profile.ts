@@ -14,6 +14,32 @@ export interface PlatformProfile {
   readonly sched: SchedulingCosts;
   readonly hypervisor: HypervisorCosts;
   readonly kernel: KernelCosts;
+  readonly virt: VirtCosts;
+  readonly devices: DeviceCosts;
+}
+
+/** Full virtualization: VM exits, binary translation, emulation. */
+export interface VirtCosts {
+  /** A VM exit and the VM entry back, trivially handled in the hypervisor. */
+  readonly vmexitRoundTripNs: number;
+  /** APIC virtualization / posted interrupts: EOIs and injections without an exit. */
+  readonly apicv: boolean;
+  /** Binary translation: a callout from translated code into the VMM. */
+  readonly btCalloutNs: number;
+  /** Binary translation: a sensitive instruction emulated inside the translation cache. */
+  readonly btInCacheEmulationNs: number;
+  /** Pure emulation (TCG): how many times slower emulated guest code runs than native. */
+  readonly tcgSlowdown: number;
+}
+
+/** Devices: register accesses on real hardware, and their emulation in a device model. */
+export interface DeviceCosts {
+  /** One port or MMIO register access to a real device (a bus round trip). */
+  readonly ioAccessNs: number;
+  /** The device model's work for one trapped access (decode, dispatch, emulate, answer). */
+  readonly dmAccessNs: number;
+  /** The device model's work to complete an I/O (its AIO callback, raising the IRQ). */
+  readonly dmCompletionNs: number;
 }
 
 /** Work inside an operating-system kernel (guest or dom0), the same whatever the mode. */

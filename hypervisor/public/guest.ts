@@ -16,7 +16,11 @@ export type GuestOp =
   /** SCHEDOP_yield: give up the pCPU but stay runnable. */
   | { readonly op: 'yield' }
   /** SCHEDOP_shutdown with a reason. The vCPU never resumes. */
-  | { readonly op: 'shutdown'; readonly reason: ShutdownReason };
+  | { readonly op: 'shutdown'; readonly reason: ShutdownReason }
+  /** An I/O instruction or a load/store to device memory: in/out on a port, or MMIO.
+   *  Resumes with the value read (0 for a write). Natively it reaches the device; in an HVM
+   *  guest it traps. */
+  | { readonly op: 'io'; readonly space: 'pio' | 'mmio'; readonly dir: 'in' | 'out'; readonly addr: number; readonly size: 1 | 2 | 4; readonly value: number };
 
 export type GuestProgram = Generator<GuestOp | number, void, number>;
 
@@ -43,6 +47,9 @@ export interface VcpuEnv {
   mappedPage(handle: number): { page: Uint8Array; writable: boolean } | undefined;
   /** Privileged foreign mapping of another domain's page (the toolstack, a device model). */
   foreignPage(domid: number, gfn: number): Uint8Array | undefined;
+  /** Interrupt lines raised for this vCPU since the last call (the kernel's IRQ entry takes
+   *  and acknowledges them; an EOI to the local APIC). */
+  takeInterrupts(): number;
 }
 
 /** A kernel's entry point: one program per vCPU. */
@@ -51,4 +58,6 @@ export type GuestKernel = (env: VcpuEnv) => GuestProgram;
 export const compute = (ns: number, mode: CpuMode = 'user'): GuestOp => ({ op: 'compute', ns, mode });
 export const block = (until?: number): GuestOp => (until === undefined ? BLOCK : { op: 'block', until });
 export const YIELD: GuestOp = { op: 'yield' };
+export const pio = (dir: 'in' | 'out', addr: number, size: 1 | 2 | 4, value = 0): GuestOp => ({ op: 'io', space: 'pio', dir, addr, size, value });
+export const mmio = (dir: 'in' | 'out', addr: number, size: 1 | 2 | 4, value = 0): GuestOp => ({ op: 'io', space: 'mmio', dir, addr, size, value });
 const BLOCK: GuestOp = { op: 'block' };

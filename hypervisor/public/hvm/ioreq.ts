@@ -1,0 +1,84 @@
+// The ioreq protocol between Xen and an HVM guest's device model (public/hvm/ioreq.h,
+// REFERENCE §6.2): one slot per vCPU in a shared page, the state machine
+// NONE 0 → READY 1 (Xen filled it) → INPROCESS 2 (the DM took it) → IORESP_READY 3 (the DM
+// answered) → NONE 0 (Xen completed the instruction), and an event channel per vCPU.
+// The vCPU stays blocked while the slot is in READY or INPROCESS.
+
+export const STATE_IOREQ_NONE = 0;
+export const STATE_IOREQ_READY = 1;
+export const STATE_IOREQ_INPROCESS = 2;
+export const STATE_IORESP_READY = 3;
+
+export const IOREQ_TYPE_PIO = 0;
+export const IOREQ_TYPE_COPY = 1; // MMIO
+export const IOREQ_READ = 1;
+export const IOREQ_WRITE = 0;
+
+/** Slot layout (32 bytes): addr u64, data u64, count u32, size u32, vp_eport u32, state u8,
+ *  flags u8 (bit 0 data_is_ptr, bit 1 dir, bit 2 df), type u8. */
+export const IOREQ_SIZE = 32;
+export const IOREQ_OFF = { addr: 0, data: 8, count: 16, size: 20, vpEport: 24, state: 28, flags: 29, type: 30 } as const;
+
+export interface Ioreq {
+  addr: number;
+  data: number;
+  count: number;
+  size: number;
+  vpEport: number;
+  state: number;
+  dir: number;
+  type: number;
+}
+
+export function readIoreq(page: Uint8Array, vcpu: number): Ioreq {
+  const v = new DataView(page.buffer, page.byteOffset + vcpu * IOREQ_SIZE, IOREQ_SIZE);
+  return {
+    addr: v.getUint32(IOREQ_OFF.addr, true) + v.getUint32(IOREQ_OFF.addr + 4, true) * 0x100000000,
+    data: v.getUint32(IOREQ_OFF.data, true),
+    count: v.getUint32(IOREQ_OFF.count, true),
+    size: v.getUint32(IOREQ_OFF.size, true),
+    vpEport: v.getUint32(IOREQ_OFF.vpEport, true),
+    state: v.getUint8(IOREQ_OFF.state),
+    dir: (v.getUint8(IOREQ_OFF.flags) >> 1) & 1,
+    type: v.getUint8(IOREQ_OFF.type),
+  };
+}
+
+export function writeIoreq(page: Uint8Array, vcpu: number, r: Ioreq): void {
+  const v = new DataView(page.buffer, page.byteOffset + vcpu * IOREQ_SIZE, IOREQ_SIZE);
+  v.setUint32(IOREQ_OFF.addr, r.addr >>> 0, true);
+  v.setUint32(IOREQ_OFF.addr + 4, Math.floor(r.addr / 0x100000000), true);
+  v.setUint32(IOREQ_OFF.data, r.data >>> 0, true);
+  v.setUint32(IOREQ_OFF.data + 4, 0, true);
+  v.setUint32(IOREQ_OFF.count, r.count, true);
+  v.setUint32(IOREQ_OFF.size, r.size, true);
+  v.setUint32(IOREQ_OFF.vpEport, r.vpEport, true);
+  v.setUint8(IOREQ_OFF.flags, (r.dir & 1) << 1);
+  v.setUint8(IOREQ_OFF.type, r.type);
+  v.setUint8(IOREQ_OFF.state, r.state); // state last: the slot is complete before it is READY
+}
+
+export function setIoreqState(page: Uint8Array, vcpu: number, state: number): void {
+  page[vcpu * IOREQ_SIZE + IOREQ_OFF.state] = state;
+}
+
+export function setIoreqData(page: Uint8Array, vcpu: number, data: number): void {
+  new DataView(page.buffer, page.byteOffset + vcpu * IOREQ_SIZE).setUint32(IOREQ_OFF.data, data >>> 0, true);
+}
+
+/** VMX basic exit reasons pvlab counts (Intel SDM Appendix C, as Xen's vmx.h names them). */
+export const EXIT_REASON = {
+  EXTERNAL_INTERRUPT: 1,
+  CPUID: 10,
+  HLT: 12,
+  INVLPG: 14,
+  VMCALL: 18,
+  CR_ACCESS: 28,
+  IO_INSTRUCTION: 30,
+  APIC_ACCESS: 44,
+  EPT_VIOLATION: 48,
+} as const;
+export type ExitReasonName = keyof typeof EXIT_REASON;
+export const EXIT_REASON_NAME: Record<number, ExitReasonName> = Object.fromEntries(
+  Object.entries(EXIT_REASON).map(([k, v]) => [v, k as ExitReasonName]),
+) as Record<number, ExitReasonName>;
