@@ -71,6 +71,30 @@ export const modern: PlatformProfile = {
     // Bellard, USENIX 2005: integer code ~4x slower in user-mode emulation, full-system
     // emulation adds ~2x for the software MMU: 4 x 2 = 8.
     tcgSlowdown: 8,
+    // Derived: no modern split of the ~2000-cycle round trip (SplitX, WIOV 2011) is in
+    // COSTS.md; split in the Core 2 proportions of Adams & Agesen, ASPLOS 2006, Table 1
+    // (entry 937 : page-fault exit 1186): 2000 x 937/2123 = 883 cycles.
+    vmEntryNs: cycles(883, GHZ),
+    // Derived, as above: 2000 - 883 = 1117 cycles.
+    pageFaultVmExitNs: cycles(1117, GHZ),
+    // Adams & Agesen, ASPLOS 2006, Table 1: VMCS field read 52 cycles on Core 2, the newest
+    // figure in COSTS.md; taken at this clock (later cores cache the VMCS: an upper bound).
+    vmcsReadNs: cycles(52, GHZ),
+    // Same source: VMCS field write 44 cycles on Core 2.
+    vmcsWriteNs: cycles(44, GHZ),
+    // "an exit completed by a user-space device model: at least about 3x the in-kernel exit"
+    // (Bonzini, KVM VMX series): 3 x 2000 cycles in all, so 4000 cycles on top of the round trip.
+    userspaceExitNs: cycles(2 * 2000, GHZ),
+    // Adams & Agesen, ASPLOS 2006: "about 2300 cycles per guest instruction translated".
+    btTranslatePerInstructionNs: cycles(2300, GHZ),
+    // Same source: "emulating a trapping instruction costs 2030 cycles by trap-and-emulate".
+    trapAndEmulateNs: cycles(2030, GHZ),
+    // Same source, nanobenchmarks (Pentium 4): syscall under binary translation 2308 cycles.
+    btSyscallNs: cycles(2308, GHZ),
+    // Same source: a page-table entry write under binary translation 391 cycles.
+    btPteWriteNs: cycles(391, GHZ),
+    // Same source: a true guest page fault under binary translation 3927 cycles.
+    btGuestPageFaultNs: cycles(3927, GHZ),
   },
   devices: {
     // Adams & Agesen, ASPLOS 2006: `in` from a chipset port, natively, 3209 cycles on a
@@ -81,5 +105,68 @@ export const modern: PlatformProfile = {
     dmAccessNs: cycles(2800, GHZ),
     // Derived: an AIO completion callback and an IRQ level change, ~1500 cycles.
     dmCompletionNs: cycles(1500, GHZ),
+    // Derived: an MSI is a message to the local APIC, the same delivery as an IPI: "over
+    // 1000 cycles" (Amit et al., EuroSys 2020).
+    interruptDeliveryNs: cycles(1000, GHZ),
+  },
+  mmu: {
+    // Derived: lmbench page fault 1.42 us on the 2.4 GHz xeon-2003 (Barham et al., SOSP 2003,
+    // L-UP) = 3408 cycles; the same kernel path taken at this clock.
+    pageFaultNs: cycles(3408, GHZ),
+    // Derived, as above: protection fault 1.06 us at 2.4 GHz = 2544 cycles.
+    protectionFaultNs: cycles(2544, GHZ),
+    // Adams & Agesen, ASPLOS 2006: a PTE write natively 1 cycle; rounded up to the 1 ns
+    // resolution of simulated time.
+    pteWriteNs: Math.max(1, cycles(1, GHZ)),
+    // Derived: lmbench context switch 2p/0K 0.77 us at 2.4 GHz (Barham et al.) = 1848 cycles.
+    processSwitchNs: cycles(1848, GHZ),
+    // "local TLB invalidation (INVLPG): about 200 cycles" (Amit et al., EuroSys 2020).
+    invlpgNs: cycles(200, GHZ),
+    // "TLB shootdown ... responder 2912-3618 cycles" (same source, Figure 5); the low end.
+    tlbShootdownResponderNs: cycles(2912, GHZ),
+    // Derived (no COSTS.md row): 4 dependent loads hitting the L2 cache, ~14 cycles each on
+    // current Intel cores (assumed), 56 cycles.
+    tlbMissWalkNs: cycles(4 * 14, GHZ),
+    // x86-64 four-level paging: 4 references (REFERENCE.md 9.2).
+    nativeWalkRefs: 4,
+    // "nested page walk: up to 24 memory references" (Bhargava et al., ASPLOS 2008).
+    nestedWalkRefs: 24,
+    // Same source: "3.9-4.6x slower than a native walk"; the low end.
+    nestedWalkSlowdown: 3.9,
+    // Derived from Adams & Agesen, ASPLOS 2006 (Pentium 4 hardware VMM): a PTE write costs
+    // 12733 cycles = exit 1931 + entry 2409 + ~10 VMCS reads x 178 + 6613 cycles of VMM
+    // software. Here: the 2000-cycle round trip (SplitX) + 10 reads x 52 (Core 2) + 6613.
+    shadowPteWriteNs: cycles(2000 + 10 * 52 + 6613, GHZ),
+    // Derived likewise: a true guest page fault 11242 = 4340 + 1780 + 5122 cycles of software.
+    shadowGuestPageFaultNs: cycles(2000 + 10 * 52 + 5122, GHZ),
+    // Derived: the trap is one hypercall round trip, 835 cycles (Dune, OSDI 2012).
+    pvMmuUpdateBaseNs: cycles(835, GHZ),
+    // Derived: each update is validated like a grant map (ownership and type counts with
+    // locked operations, one PTE written), ~400 cycles as grantMapNs.
+    pvMmuUpdatePerEntryNs: cycles(400, GHZ),
+    // Barham et al., SOSP 2003: "one hypercall can carry up to 2048 updates".
+    pvMmuUpdateMaxBatch: 2048,
+    // Derived: a write fault into the hypervisor (exception delivery and return, 889 cycles,
+    // divide-by-zero trap natively, Adams & Agesen) + validating the entry (400 cycles).
+    pvPtwrEmulateNs: cycles(889 + 400, GHZ),
+    // Derived: lmbench fork 110 us at 2.4 GHz (Barham et al.) = 264,000 cycles, at this clock.
+    forkNativeNs: cycles(264_000, GHZ),
+    // Derived: lmbench exec 530 us at 2.4 GHz = 1,272,000 cycles, at this clock.
+    execNativeNs: cycles(1_272_000, GHZ),
+  },
+  net: {
+    nicModel: '10 GbE',
+    // 10 Gb/s (COSTS.md, hardware eras) = 1.25 bytes per ns.
+    nicBytesPerNs: 10 / 8,
+    // Derived: before each frame the NIC fetches its descriptor from host memory, one
+    // non-posted bus read; taken at the bus round trip of devices.ioAccessNs (844 ns).
+    nicPerPacketNs: 844,
+    // Standard Ethernet MTU (COSTS.md: the ttcp figures are at MTU 1500).
+    mtuBytes: 1500,
+    // IEEE 802.3: preamble+SFD 8, header 14, FCS 4, inter-frame gap 12 bytes.
+    frameOverheadBytes: 8 + 14 + 4 + 12,
+    // Derived (no COSTS.md row): a 10 GbE data-centre switch forwards in ~1 us (assumed), plus
+    // 10 m of cable at 5 ns/m.
+    wireLatencyNs: 1_000 + 10 * 5,
   },
 };

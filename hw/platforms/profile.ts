@@ -16,6 +16,8 @@ export interface PlatformProfile {
   readonly kernel: KernelCosts;
   readonly virt: VirtCosts;
   readonly devices: DeviceCosts;
+  readonly mmu: MmuCosts;
+  readonly net: NetCosts;
 }
 
 /** Full virtualization: VM exits, binary translation, emulation. */
@@ -30,6 +32,30 @@ export interface VirtCosts {
   readonly btInCacheEmulationNs: number;
   /** Pure emulation (TCG): how many times slower emulated guest code runs than native. */
   readonly tcgSlowdown: number;
+  /** VT-x: the VM entry alone (VMRESUME, guest state loaded from the VMCS). 0 without VT-x. */
+  readonly vmEntryNs: number;
+  /** VT-x: the VM exit transition caused by a guest page fault, alone. 0 without VT-x. */
+  readonly pageFaultVmExitNs: number;
+  /** VT-x: one VMREAD of a VMCS field. 0 without VT-x. */
+  readonly vmcsReadNs: number;
+  /** VT-x: one VMWRITE of a VMCS field. 0 without VT-x. */
+  readonly vmcsWriteNs: number;
+  /**
+   * Extra time, on top of vmexitRoundTripNs, of an exit that a hosted hypervisor (KVM-style)
+   * completes in its user-space device model rather than in the kernel: the return to user
+   * space and the way back. (Xen's ioreq path to QEMU in dom0 is modelled step by step.)
+   */
+  readonly userspaceExitNs: number;
+  /** Binary translation: translating one guest instruction (once per translation unit). */
+  readonly btTranslatePerInstructionNs: number;
+  /** Emulating a privileged instruction by trapping to the VMM and decoding it. */
+  readonly trapAndEmulateNs: number;
+  /** Binary translation: one guest system call (kernel entry through translated code). */
+  readonly btSyscallNs: number;
+  /** Binary translation: one guest page-table entry write (traced, shadow updated). */
+  readonly btPteWriteNs: number;
+  /** Binary translation: one true guest page fault, reflected into the guest kernel. */
+  readonly btGuestPageFaultNs: number;
 }
 
 /** Devices: register accesses on real hardware, and their emulation in a device model. */
@@ -40,6 +66,67 @@ export interface DeviceCosts {
   readonly dmAccessNs: number;
   /** The device model's work to complete an I/O (its AIO callback, raising the IRQ). */
   readonly dmCompletionNs: number;
+  /** A device interrupt message (MSI or IOAPIC) reaching a CPU, before the kernel's entry. */
+  readonly interruptDeliveryNs: number;
+}
+
+/**
+ * Memory virtualisation (REFERENCE.md §9): native MMU work, PV direct paging, shadow paging
+ * and nested paging. Fields that stand for hardware the CPU lacks are 0 (see the flags).
+ */
+export interface MmuCosts {
+  /** A native page fault handled by the kernel (lmbench "page fault"). */
+  readonly pageFaultNs: number;
+  /** A native protection fault delivered to a user signal handler (lmbench "prot fault"). */
+  readonly protectionFaultNs: number;
+  /** A native write of one page-table entry (an ordinary store). */
+  readonly pteWriteNs: number;
+  /** A native process context switch, page-table base (CR3) load included (lmbench 2p/0K). */
+  readonly processSwitchNs: number;
+  /** A local INVLPG of one page. */
+  readonly invlpgNs: number;
+  /** TLB shootdown, work on each responding CPU (initiator: hypervisor.tlbShootdownNs). */
+  readonly tlbShootdownResponderNs: number;
+  /** A native TLB-miss page walk (nativeWalkRefs dependent loads). */
+  readonly tlbMissWalkNs: number;
+  /** Memory references of a native page walk (the number of page-table levels). */
+  readonly nativeWalkRefs: number;
+  /** Memory references of a two-dimensional (nested) walk; 0 without nested paging. */
+  readonly nestedWalkRefs: number;
+  /** How many times slower a nested walk is than a native one; 0 without nested paging. */
+  readonly nestedWalkSlowdown: number;
+  /** Hardware VMM with shadow page tables: one guest PTE write (exit, emulate, shadow update). 0 without VT-x. */
+  readonly shadowPteWriteNs: number;
+  /** Hardware VMM with shadow page tables: one true guest page fault (exit, reflect). 0 without VT-x. */
+  readonly shadowGuestPageFaultNs: number;
+  /** PV mmu_update hypercall: the fixed part, trap into the hypervisor and back included. */
+  readonly pvMmuUpdateBaseNs: number;
+  /** PV mmu_update hypercall: each (ptr, val) update validated and written. */
+  readonly pvMmuUpdatePerEntryNs: number;
+  /** PV mmu_update: the most updates the guest kernel batches into one hypercall (a count). */
+  readonly pvMmuUpdateMaxBatch: number;
+  /** PV writable page tables: one trapped PTE write emulated and validated by the hypervisor. */
+  readonly pvPtwrEmulateNs: number;
+  /** A native fork (+exit+wait) of a small process, as measured (lmbench "fork"). */
+  readonly forkNativeNs: number;
+  /** A native fork + exec of a small program, as measured (lmbench "exec"). */
+  readonly execNativeNs: number;
+}
+
+/** The network interface and the wire. */
+export interface NetCosts {
+  /** The NIC, for reports. */
+  readonly nicModel: string;
+  /** Link bandwidth, bytes per ns (gigabit = 0.125). */
+  readonly nicBytesPerNs: number;
+  /** The NIC's fixed work per frame before its data moves (descriptor fetch by DMA). */
+  readonly nicPerPacketNs: number;
+  /** Largest IP packet per frame, bytes. */
+  readonly mtuBytes: number;
+  /** Wire bytes per frame on top of the MTU payload: preamble, header, FCS, inter-frame gap. */
+  readonly frameOverheadBytes: number;
+  /** One switch hop and its cables, excluding the frame's own serialization time. */
+  readonly wireLatencyNs: number;
 }
 
 /** Work inside an operating-system kernel (guest or dom0), the same whatever the mode. */
