@@ -4,6 +4,7 @@
 // pages, then gone). `xl list` state letters are derived here.
 import { SHUTDOWN_LETTERS, SHUTDOWN, type ShutdownReason } from './public/xen';
 import type { Vcpu } from './vcpu';
+import type { HvmState } from './hvm';
 
 export type DomainType = 'pv' | 'hvm' | 'pvh';
 
@@ -38,6 +39,8 @@ export class Domain {
   sharedInfo: Uint8Array = new Uint8Array(0);
   /** Console output written with console_io. */
   console = '';
+  /** Full-virtualization state (exits, ioreqs, interrupts) of an HVM, PVH or native domain. */
+  hvm: HvmState | undefined;
   /** For a device-model domain: the domain it serves (XSM's `src->target`). */
   dmTarget: number | undefined;
   /** Scheduler-private per-domain data. */

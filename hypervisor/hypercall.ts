@@ -4,6 +4,7 @@
 // register themselves here; a number with no handler is -ENOSYS.
 import { EINVAL, ENOSYS, EPERM } from './public/errno';
 import { HYPERCALL, hypercallName, type HypercallName } from './public/xen';
+import { EXIT_REASON } from './public/hvm/ioreq';
 import type { Hypervisor } from './hypervisor';
 import type { Vcpu } from './vcpu';
 
@@ -28,7 +29,6 @@ export class HypercallTable {
     this.register('xen_version', () => 0x4_0013, { xsm: 'hook' }); // 4.19
     this.register('domctl', () => -ENOSYS, { xsm: 'priv' });
     this.register('sysctl', () => -ENOSYS, { xsm: 'priv' });
-    this.register('dm_op', () => -ENOSYS, { xsm: 'dm_priv' });
     this.register('set_timer_op', (v, a) => this.setTimer(v, a[0]), { xsm: 'hook' });
   }
 
@@ -38,7 +38,13 @@ export class HypercallTable {
 
   /** A guest's hypercall: charge the trip, check availability and privilege, dispatch. */
   call(v: Vcpu, nr: number, args: readonly unknown[]): number {
-    v.hvOwedNs += this.hv.profile.hypervisor.hypercallNs;
+    const h = v.domain.hvm;
+    if (h === undefined) v.hvOwedNs += this.hv.profile.hypervisor.hypercallNs;
+    else {
+      // HVM and PVH kernels reach Xen with VMCALL: a VM exit (reason 18) each time.
+      h.exit(EXIT_REASON.VMCALL);
+      v.hvOwedNs += this.hv.profile.virt.vmexitRoundTripNs;
+    }
     const e = Number.isInteger(nr) ? this.table[nr] : undefined;
     const name = e?.name ?? hypercallName(nr) ?? `#${nr}`;
     this.count(v, name);

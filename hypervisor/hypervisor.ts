@@ -20,6 +20,9 @@ import { grantOp } from './hypercalls/grant-op';
 import { isUpcallPending, isUpcallMasked, setUpcallPending, testAndSetUpcallPending, EVTCHN_2L_NR_CHANNELS } from './public/event_channel';
 import { DEFAULT_MAX_GRANT_FRAMES, DEFAULT_MAX_MAPTRACK_FRAMES } from './public/grant_table';
 import { VIRQ } from './public/xen';
+import { HvmState, hvmIo, injectIrq, ioreqCompleted, type Accel } from './hvm';
+import { EXIT_REASON } from './public/hvm/ioreq';
+import { dmOp } from './hypercalls/dm-op';
 
 /** Grant-table frames a domain starts with (2048 entries); setup_table grows it. */
 export const INITIAL_GRANT_FRAMES = 4;
@@ -55,11 +58,19 @@ export class Hypervisor {
   ) {
     this.memory = new MachineMemory((host.memoryMiB * 1024 * 1024) / 4096);
     this.core = new SchedulingCore(engine, scheduler, profile, this.trace, host.pcpus, {
-      eventsPending: (v) => isUpcallPending(v.domain.sharedInfo, v.id) && !isUpcallMasked(v.domain.sharedInfo, v.id),
+      eventsPending: (v) => v.irqPending !== 0 || (isUpcallPending(v.domain.sharedInfo, v.id) && !isUpcallMasked(v.domain.sharedInfo, v.id)),
       enterUpcall: (v) => this.enterUpcall(v),
       shutdown: (v, op) => this.shutdown(v.domain.id, op.reason),
       timerExpired: (v) => this.timerExpired(v),
       schedOp: (v) => this.hypercalls.count(v, 'sched_op'),
+      io: (v, op) => hvmIo(this, v, op),
+      halt: (v) => {
+        const h = v.domain.hvm;
+        if (h?.accel === 'vtx') {
+          h.exit(EXIT_REASON.HLT);
+          v.hvOwedNs += this.profile.virt.vmexitRoundTripNs;
+        }
+      },
     });
     this.hypercalls = new HypercallTable(this);
     this.evtchn = new EventChannels({
@@ -85,6 +96,7 @@ export class Hypervisor {
     });
     this.hypercalls.register('event_channel_op', evtchnOp(this));
     this.hypercalls.register('grant_table_op', grantOp(this));
+    this.hypercalls.register('dm_op', dmOp(this), { xsm: 'dm_priv' });
   }
 
   readonly evtchn: EventChannels;
@@ -123,12 +135,13 @@ export class Hypervisor {
 
   /** XEN_DOMCTL_createdomain and the domain build: the domain starts paused.
    *  Returns the domain, or a reason when the host cannot hold it. */
-  createDomain(cfg: DomainConfig, kernel: GuestKernel, opts: { privileged?: boolean; id?: number } = {}): Domain | string {
+  createDomain(cfg: DomainConfig, kernel: GuestKernel, opts: { privileged?: boolean; id?: number; accel?: Accel } = {}): Domain | string {
     const frames = cfg.memoryMiB * 256;
     if (this.reservedFrames + frames > this.memory.totalFrames) return `not enough memory for ${cfg.name}: ${cfg.memoryMiB} MiB asked, ${Math.floor((this.memory.totalFrames - this.reservedFrames) / 256)} MiB free`;
     const id = opts.id ?? this.nextDomid++;
     if (this.domains.has(id)) return `domain id ${id} is in use`;
     const d = new Domain(id, cfg, opts.privileged ?? false);
+    if (cfg.type !== 'pv') d.hvm = new HvmState(opts.accel ?? (cfg.type === 'pvh' ? 'vtx' : 'vtx'));
     const si = this.memory.allocate(id, 1);
     if (si === null) return `not enough memory for ${cfg.name}'s shared_info`;
     d.memFrames = frames;
@@ -224,6 +237,27 @@ export class Hypervisor {
     this.note(d, 'destroyed');
   }
 
+  /** Sets up the ioreq server of an HVM domain: its shared page, and one Xen-consumer port per
+   *  vCPU reserved for the device-model domain `dm` (which binds it). Returns the ports. */
+  createIoreqServer(d: Domain, dm: number): number[] {
+    const h = d.hvm;
+    if (!h) return [];
+    const frame = this.memory.allocate(d.id, 1);
+    if (frame === null) return [];
+    h.ioreqPage = this.memory.page(frame[0]!);
+    h.ioreqPorts = d.vcpus.map((v) => {
+      const port = this.evtchn.allocUnbound(0, d.id, dm);
+      this.evtchn.setXenConsumer(d.id, port, () => ioreqCompleted(this, v));
+      return port;
+    });
+    return h.ioreqPorts;
+  }
+
+  /** Raises an interrupt line of an HVM (or native) domain. */
+  injectIrq(d: Domain, irq: number): void {
+    injectIrq(this, d, irq);
+  }
+
   /** The vCPU's one-shot timer: VIRQ_TIMER through its port if bound, else a bare upcall. */
   private timerExpired(v: Vcpu): void {
     if (this.evtchn.raiseVirq(v.domain.id, VIRQ.TIMER, v.id)) return;
@@ -233,7 +267,9 @@ export class Hypervisor {
   /** The guest enters its event upcall: the handler clears evtchn_upcall_pending first. */
   private enterUpcall(v: Vcpu): void {
     setUpcallPending(v.domain.sharedInfo, v.id, false);
-    v.hvOwedNs += this.profile.hypervisor.upcallNs;
+    // A PV guest is bounced into its event callback; an HVM guest gets the interrupt injected
+    // at the VM entry its HLT exit already paid for; a native CPU just takes the interrupt.
+    if (!v.domain.hvm) v.hvOwedNs += this.profile.hypervisor.upcallNs;
   }
 
   private envFor(v: Vcpu): VcpuEnv {
@@ -257,6 +293,16 @@ export class Hypervisor {
       mappedPage: (handle) => {
         const m = hv.grants.accessFrame(d.id, handle);
         return m ? { page: m.page, writable: m.writable } : undefined;
+      },
+      takeInterrupts: () => {
+        const pending = v.irqPending;
+        v.irqPending = 0;
+        const h = d.hvm;
+        if (pending !== 0 && h?.accel === 'vtx' && !hv.profile.virt.apicv) {
+          h.exit(EXIT_REASON.APIC_ACCESS); // the EOI write traps without APIC virtualization
+          v.hvOwedNs += hv.profile.virt.vmexitRoundTripNs;
+        }
+        return pending;
       },
       foreignPage: (domid, gfn) => {
         const t = hv.domains.get(domid);

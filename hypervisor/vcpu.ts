@@ -17,6 +17,10 @@ export class Vcpu {
   affinity: number[];
   /** Guest state: blocked in SCHEDOP_block, program ended (down), paused by the scheduler (parked). */
   blocked = false;
+  /** Waiting for an I/O instruction to complete (an ioreq at the device model). */
+  waitingIo = false;
+  /** Interrupt lines pending for this vCPU (its virtual interrupt controller). */
+  irqPending = 0;
   down = false;
   schedPaused = false;
   /** When it last became runnable from blocked; -1 when not waiting after a wake. */
@@ -53,7 +57,7 @@ export class Vcpu {
 
   /** Runnable in Xen's sense: not paused, not blocked, not down. */
   get runnable(): boolean {
-    return !this.blocked && !this.down && !this.schedPaused && this.domain.pauseCount === 0 && !this.domain.isDead;
+    return !this.blocked && !this.waitingIo && !this.down && !this.schedPaused && this.domain.pauseCount === 0 && !this.domain.isDead;
   }
 
   setRunstate(to: Runstate, now: number): void {

@@ -24,7 +24,15 @@ export interface CoreHooks {
   timerExpired(v: Vcpu): void;
   /** The vCPU made a sched_op hypercall (block, yield, shutdown): count it. */
   schedOp(v: Vcpu): void;
+  /** An I/O instruction: returns the value read, or IO_PENDING when the vCPU must wait for
+   *  the device model (the hypervisor wakes it with `completeIo`). */
+  io(v: Vcpu, op: GuestOp & { op: 'io' }): number;
+  /** The vCPU executes HLT / SCHEDOP_block with nothing pending (an HVM guest exits). */
+  halt(v: Vcpu): void;
 }
+
+/** What `CoreHooks.io` returns when the access went to a device model and the vCPU waits. */
+export const IO_PENDING = -1;
 
 export class SchedulingCore implements SchedCore {
   readonly pcpus: PcpuState[];
@@ -161,10 +169,12 @@ export class SchedulingCore implements SchedCore {
     pc.yielding = false;
     const d = this.sched.schedule(pc.id, prev, prevRunnable || (yielded && prev!.runnable), ran);
     const next = d.next;
-    let overhead = this.profile.sched.scheduleDecisionNs;
+    // The native baseline has no hypervisor: its CPU halts and resumes at no scheduling cost.
+    const bare = (next ?? prev)?.domain.hvm?.accel === 'bare';
+    let overhead = bare ? 0 : this.profile.sched.scheduleDecisionNs;
     if (next !== prev) {
-      if (prev) prev.setRunstate(prev.runnable ? 'runnable' : prev.blocked ? 'blocked' : 'offline', now);
-      overhead += this.profile.sched.contextSwitchNs;
+      if (prev) prev.setRunstate(prev.runnable ? 'runnable' : prev.blocked || prev.waitingIo ? 'blocked' : 'offline', now);
+      if (!bare) overhead += this.profile.sched.contextSwitchNs;
     }
     if (this.trace.on) this.emitDecision(pc, next, reason, d.why);
     if (next === null) {
@@ -222,18 +232,19 @@ export class SchedulingCore implements SchedCore {
 
   private apply(v: Vcpu, op: GuestOp | number): 'run' | SchedReason {
     v.pendingOp = undefined;
-    if (typeof op !== 'number' && op.op !== 'compute') {
+    if (typeof op !== 'number' && op.op !== 'compute' && op.op !== 'io' && v.domain.config.type === 'pv') {
       this.hooks.schedOp(v);
       this.pcpus[v.processor]!.overheadNs += this.profile.hypervisor.hypercallNs;
     }
     if (typeof op === 'number') {
-      v.remainingNs = op;
+      v.remainingNs = v.domain.hvm?.accel === 'tcg' ? op * this.profile.virt.tcgSlowdown : op;
       v.mode = 'user';
       return 'run';
     }
     switch (op.op) {
       case 'compute':
-        v.remainingNs = op.ns;
+        // Under pure emulation every guest instruction is interpreted: the same work takes longer.
+        v.remainingNs = v.domain.hvm?.accel === 'tcg' ? op.ns * this.profile.virt.tcgSlowdown : op.ns;
         v.mode = op.mode;
         return 'run';
       case 'block':
@@ -244,6 +255,7 @@ export class SchedulingCore implements SchedCore {
         }
         v.blocked = true;
         if (op.until !== undefined) this.armBlockTimer(v, op.until);
+        this.hooks.halt(v);
         return 'blocked';
       case 'yield':
         this.pcpus[v.processor]!.yielding = true;
@@ -252,7 +264,24 @@ export class SchedulingCore implements SchedCore {
       case 'shutdown':
         this.hooks.shutdown(v, op);
         return 'offline';
+      case 'io': {
+        const value = this.hooks.io(v, op);
+        if (value === IO_PENDING) {
+          v.waitingIo = true;
+          return 'blocked';
+        }
+        v.lastResult = value;
+        return 'run';
+      }
     }
+  }
+
+  /** The device model answered: the vCPU completes its I/O instruction with `value`. */
+  completeIo(v: Vcpu, value: number): void {
+    if (!v.waitingIo) return;
+    v.waitingIo = false;
+    v.lastResult = value;
+    this.wake(v);
   }
 
   private emitDecision(pc: PcpuState, next: Vcpu | null, reason: SchedReason, why: string): void {

@@ -4,6 +4,7 @@
 import { Histogram } from '../../hw/histogram';
 import type { GuestEntry, World } from './world';
 import { devidToVdev } from '../../dom0/xenstore/paths';
+import { EXIT_REASON_NAME } from '../../hypervisor/public/hvm/ioreq';
 
 export interface LatencySummary {
   count: number;
@@ -32,6 +33,12 @@ export interface DomainReport {
   /** Requests (or responses, for a backend) per ring push. */
   ringBatchMean: number;
   devices: DeviceReport[];
+  /** How it runs: native, pv, hvm, bt, tcg, pvhvm, pvh (dom0 for Domain-0). */
+  mode: string;
+  /** VM exits by Xen's reason name, ioreqs sent to the device model, interrupts injected. */
+  vmexits: Record<string, number>;
+  ioreqs: number;
+  interruptsInjected: number;
   workload: Record<string, unknown>;
 }
 
@@ -92,7 +99,7 @@ function domainReport(w: World, g: GuestEntry): DomainReport {
   return {
     id: d.id,
     name: d.name,
-    type: d.config.type,
+    type: g.spec?.type ?? d.config.type,
     vcpus: d.vcpus.length,
     memory: d.config.memoryMiB,
     weight: d.weight,
@@ -106,6 +113,10 @@ function domainReport(w: World, g: GuestEntry): DomainReport {
     notifications: { sent: w.hv.counters.evtchnSends.get(d.id) ?? 0, suppressed: io.suppressed },
     ringBatchMean: io.batches > 0 ? round2(io.items / io.batches) : 0,
     devices: io.devices,
+    mode: g.mode,
+    vmexits: exitsByName(d),
+    ioreqs: d.hvm?.counters.ioreqs ?? 0,
+    interruptsInjected: d.hvm?.counters.interruptsInjected ?? 0,
     workload: g.workload.stats(),
   };
 }
@@ -127,6 +138,9 @@ function ioReport(w: World, g: GuestEntry): { devices: DeviceReport[]; suppresse
     }
     return out;
   }
+  if (g.native?.disk && g.fio) {
+    out.devices.push({ vdev: g.spec?.disk[0]?.vdev ?? 'hda', ops: g.fio.ops, bytes: g.fio.bytes, iops: round2(g.fio.ops / secs), latencyNs: lat(g.fio.latency) });
+  }
   for (const bf of g.kernel?.disks ?? []) {
     const fio = g.fio;
     const h = fio ?? undefined;
@@ -147,4 +161,11 @@ function lat(h: Histogram): { mean: number; p50: number; p99: number } {
 
 function round2(x: number): number {
   return Math.round(x * 100) / 100;
+}
+
+function exitsByName(d: GuestEntry['domain']): Record<string, number> {
+  const out: Record<string, number> = {};
+  const entries = [...(d.hvm?.counters.exits ?? new Map<number, number>()).entries()].sort(([a], [b]) => a - b);
+  for (const [reason, n] of entries) out[EXIT_REASON_NAME[reason] ?? String(reason)] = n;
+  return out;
 }

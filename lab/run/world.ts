@@ -10,7 +10,12 @@ import { Hypervisor } from '../../hypervisor/hypervisor';
 import { CreditScheduler } from '../../hypervisor/sched/credit';
 import { RoundRobinScheduler } from '../../hypervisor/sched/rr';
 import type { Scheduler } from '../../hypervisor/sched/scheduler';
-import { block, type GuestKernel, type GuestProgram, type VcpuEnv } from '../../hypervisor/public/guest';
+import { block, pio, type GuestKernel, type GuestProgram, type VcpuEnv } from '../../hypervisor/public/guest';
+import type { Accel } from '../../hypervisor/hvm';
+import { NativeKernel } from '../../guests/kernel/native';
+import type { KGen } from '../../guests/kernel/types';
+import { XenPlatformDevice, XEN_PLATFORM_UNPLUG_PORT, UNPLUG_ALL_IDE_DISKS } from '../../dom0/qemu/platform';
+import { emulatedPlatform, type EmulatedPlatform } from './hvm';
 import { cpuBurn, cpuPeriodic, idle } from '../../guests/workloads/cpu';
 import type { Workload } from '../../guests/workloads/workload';
 import { FioJob, type IoKernel } from '../../guests/workloads/fio';
@@ -24,9 +29,12 @@ import { addDisk, introduce } from './toolstack';
 
 export interface GuestEntry {
   spec: DomainSpec | undefined;
+  mode: Mode | 'dom0';
   domain: Domain;
   workload: Workload;
   kernel?: PvKernel;
+  native?: NativeKernel;
+  platform?: EmulatedPlatform;
   fio?: FioJob;
   backends: Blkback[];
 }
@@ -40,6 +48,8 @@ export interface World {
   storage: Storage;
   dom0: Dom0;
   guests: GuestEntry[];
+  /** Things a real toolstack would have printed (the TCG fallback). */
+  notices: string[];
 }
 
 export function makeScheduler(s: Scenario['scheduler']): Scheduler {
@@ -58,8 +68,8 @@ export function buildWorld(scenario: Scenario): World {
   const streams = new RandomStreams(scenario.seed);
   const storage = buildStorage(engine, scenario);
   const dom0 = createDom0(hv, scenario);
-  const world: World = { scenario, engine, profile, hv, streams, storage, dom0, guests: [] };
-  world.guests.push({ spec: undefined, domain: dom0.domain, workload: idle(), backends: [] });
+  const world: World = { scenario, engine, profile, hv, streams, storage, dom0, guests: [], notices: [] };
+  world.guests.push({ spec: undefined, mode: 'dom0', domain: dom0.domain, workload: idle(), backends: [] });
   for (const spec of scenario.domains) {
     const r = createGuest(world, spec);
     if (typeof r === 'string') throw new Error(`${spec.name}: ${r}`); // the scenario check rules this out
@@ -67,26 +77,70 @@ export function buildWorld(scenario: Scenario): World {
   return world;
 }
 
-/** `xl create` of one PV domain from its scenario entry; returns an error text on failure. */
+/** How a guest runs: the mode the comparison tables name. */
+export type Mode = 'native' | 'pv' | 'hvm' | 'bt' | 'tcg' | 'pvhvm' | 'pvh';
+
+export interface ModeChoice {
+  mode: Mode;
+  accel?: Accel;
+  /** What QEMU would print when it had to fall back (no hardware virtualization). */
+  notice?: string;
+}
+
+/** QEMU's words when /dev/kvm (here: VT-x) is missing, as the original QEMU/KVM article quotes them. */
+export const TCG_FALLBACK = 'Could not access KVM kernel module: No such file or directory\nfailed to initialize KVM: No such file or directory\nBack to tcg accelerator';
+
+export function modeOf(spec: DomainSpec, profile: PlatformProfile): ModeChoice {
+  switch (spec.type) {
+    case 'pv':
+      return { mode: 'pv' };
+    case 'pvh':
+      return { mode: 'pvh', accel: 'vtx' };
+    case 'native':
+      return { mode: 'native', accel: 'bare' };
+    case 'hvm': {
+      if (spec.xen_platform_pci) return { mode: 'pvhvm', accel: 'vtx' };
+      const accel = spec.accel ?? (profile.hardwareVirt ? 'vtx' : 'tcg');
+      if (accel === 'vtx' && !profile.hardwareVirt) return { mode: 'tcg', accel: 'tcg', notice: `${spec.name}: ${TCG_FALLBACK}` };
+      return { mode: accel === 'vtx' ? 'hvm' : accel, accel };
+    }
+  }
+}
+
+/** `xl create` of one domain from its scenario entry; returns an error text on failure. */
 export function createGuest(w: World, spec: DomainSpec): Domain | string {
+  const choice = modeOf(spec, w.profile);
+  if (choice.notice) w.notices.push(choice.notice);
   let kernelFor: GuestKernel = () => idle().kernel({} as VcpuEnv);
   const d = w.hv.createDomain(
     {
-      name: spec.name, type: spec.type === 'native' ? 'hvm' : spec.type, vcpus: spec.vcpus, memoryMiB: spec.memory, maxmemMiB: spec.maxmem,
-      weight: spec.cpu_weight, cap: spec.cap, affinity: spec.cpus,
+      name: spec.name, type: choice.mode === 'pv' ? 'pv' : choice.mode === 'pvh' ? 'pvh' : 'hvm', vcpus: spec.vcpus, memoryMiB: spec.memory,
+      maxmemMiB: spec.maxmem, weight: spec.cpu_weight, cap: spec.cap, affinity: spec.cpus,
     },
     (env) => (function* (): GuestProgram { yield* kernelFor(env); })(),
+    { accel: choice.accel },
   );
   if (typeof d === 'string') return d;
-  const start = introduce(w.hv, w.dom0, d);
-  const backends: Blkback[] = [];
-  for (const disk of spec.disk) {
-    const bb = addDisk(w.hv, w.dom0, w.storage, d, disk);
-    if (typeof bb === 'string') return bb;
-    backends.push(bb);
+  const entry: GuestEntry = { spec, mode: choice.mode, domain: d, workload: idle(), backends: [] };
+  const pvDrivers = choice.mode === 'pv' || choice.mode === 'pvh' || choice.mode === 'pvhvm';
+  if (pvDrivers) {
+    const start = introduce(w.hv, w.dom0, d);
+    for (const disk of spec.disk) {
+      const bb = addDisk(w.hv, w.dom0, w.storage, d, disk);
+      if (typeof bb === 'string') return bb;
+      entry.backends.push(bb);
+    }
+    entry.kernel = new PvKernel(w.profile.kernel, start);
   }
-  const kernel = new PvKernel(w.profile.kernel, start);
-  const entry: GuestEntry = { spec, domain: d, workload: idle(), kernel, backends };
+  if (choice.mode !== 'pv' && choice.mode !== 'pvh') {
+    const first = spec.disk[0];
+    const target = first ? w.storage.resolve(first.target) : undefined;
+    const platform = emulatedPlatform(w, d, choice.accel!, spec.hdtype ?? 'ide', target);
+    entry.platform = platform;
+    // PVHVM: the emulated disk is there at boot, until the kernel unplugs it for blkfront.
+    if (choice.mode === 'pvhvm') platform.io.attach(new XenPlatformDevice((mask) => (mask & UNPLUG_ALL_IDE_DISKS) && platform.disk && platform.io.detach(platform.disk)));
+    else entry.native = new NativeKernel(w.profile.kernel, spec.hdtype ?? 'ide');
+  }
   entry.workload = makeWorkload(w, entry, spec.workload);
   kernelFor = entry.workload.kernel;
   w.hv.unpause(d.id);
@@ -94,14 +148,20 @@ export function createGuest(w: World, spec: DomainSpec): Domain | string {
   return d;
 }
 
+/** The kernel's boot, whichever kernel the mode runs. */
+function* bootKernel(g: GuestEntry, env: VcpuEnv): KGen {
+  if (g.native) return yield* g.native.boot(env);
+  if (g.mode === 'pvhvm') yield pio('out', XEN_PLATFORM_UNPLUG_PORT, 2, UNPLUG_ALL_IDE_DISKS);
+  yield* g.kernel!.boot(env);
+}
+
 function makeWorkload(w: World, g: GuestEntry, spec: WorkloadSpec): Workload {
   const rng = w.streams.stream(`workload/${g.domain.name}`);
-  const k = g.kernel!;
   const booted = (inner: Workload): Workload => ({
     kind: inner.kind,
     stats: inner.stats,
     kernel: function* (env: VcpuEnv): GuestProgram {
-      if (env.vcpu === 0) yield* k.boot(env);
+      if (env.vcpu === 0) yield* bootKernel(g, env);
       yield* inner.kernel(env);
     },
   });
@@ -122,8 +182,9 @@ function makeWorkload(w: World, g: GuestEntry, spec: WorkloadSpec): Workload {
         stats: () => job.stats(),
         kernel: function* (env: VcpuEnv): GuestProgram {
           if (env.vcpu !== 0) return yield* idle().kernel(env);
-          yield* k.boot(env);
-          const disk = k.disks.find((b) => b.devid === devid);
+          yield* bootKernel(g, env);
+          const disk = g.native ? g.native.disk : g.kernel!.disks.find((b) => b.devid === devid);
+          const k = g.native ?? g.kernel!;
           if (disk) yield* job.run(ioKernel(k, env), disk);
           for (;;) yield block();
         },
@@ -132,12 +193,18 @@ function makeWorkload(w: World, g: GuestEntry, spec: WorkloadSpec): Workload {
   }
 }
 
-function ioKernel(k: PvKernel, env: VcpuEnv): IoKernel {
+function ioKernel(k: PvKernel | NativeKernel, env: VcpuEnv): IoKernel {
   return {
     now: () => env.now(),
-    wait: () => k.wait(),
+    wait: () => (k instanceof PvKernel ? k.wait() : nativeWait(env)),
     allocPage: () => k.pages.alloc(),
     page: (gfn) => env.page(gfn),
     syscallNs: k.costs.syscallNs,
   };
+}
+
+/** The native kernel's idle wait: HLT until any interrupt. */
+function* nativeWait(env: VcpuEnv): KGen {
+  yield block();
+  void env;
 }

@@ -1,0 +1,132 @@
+// The unmodified kernel: it believes it owns a PC. It probes its disk controller (legacy IDE
+// or AHCI, as the machine offers) with the native drivers, and runs I/O through them: every
+// register access is an I/O instruction, every wait for the disk a HLT until the interrupt.
+// The same kernel runs natively, under hardware-assisted virtualization, binary translation
+// and pure emulation: it cannot tell, which is the point of full virtualization.
+import type { KernelCosts } from '../../hw/platforms/profile';
+import type { DmaMemory } from '../../hw/devices/bus';
+import { pagedMemory } from '../../hw/devices/paged';
+import { block, pio, mmio, compute, type VcpuEnv } from '../../hypervisor/public/guest';
+import { AhciDriver } from '../drivers/ahci';
+import { IdeDriver } from '../drivers/ide';
+import type { GuestIo, IoStep } from '../drivers/io';
+import type { AtaDiskInfo } from '../drivers/ata';
+import { PageAllocator } from './pages';
+import type { BlockDevice, BlockIo, KGen } from './types';
+import { KERNEL_RESERVED_FRAMES } from './pv';
+
+const PAGE = 4096;
+
+export type DiskController = 'ide' | 'ahci';
+
+export class NativeKernel implements GuestIo {
+  env!: VcpuEnv;
+  pages!: PageAllocator;
+  private latched = 0;
+  driver: IdeDriver | AhciDriver | undefined;
+  disk: NativeDisk | undefined;
+  interrupts = 0;
+
+  constructor(
+    readonly costs: KernelCosts,
+    readonly controller: DiskController,
+  ) {}
+
+  *boot(env: VcpuEnv): KGen {
+    this.env = env;
+    this.pages = new PageAllocator(KERNEL_RESERVED_FRAMES, env.nrPages);
+    const drv = this.controller === 'ahci' ? new AhciDriver(this) : new IdeDriver(this);
+    const info = yield* drv.probe();
+    if (info) {
+      this.driver = drv;
+      this.disk = new NativeDisk(this, drv, info);
+    }
+  }
+
+  // ---- GuestIo: what the native drivers are written against ----
+  *inb(port: number): IoStep<number> {
+    return yield pio('in', port, 1);
+  }
+  *inw(port: number): IoStep<number> {
+    return yield pio('in', port, 2);
+  }
+  *inl(port: number): IoStep<number> {
+    return yield pio('in', port, 4);
+  }
+  *outb(port: number, value: number): IoStep<void> {
+    yield pio('out', port, 1, value);
+  }
+  *outw(port: number, value: number): IoStep<void> {
+    yield pio('out', port, 2, value);
+  }
+  *outl(port: number, value: number): IoStep<void> {
+    yield pio('out', port, 4, value);
+  }
+  *mmioRead32(addr: number): IoStep<number> {
+    return yield mmio('in', addr, 4);
+  }
+  *mmioWrite32(addr: number, value: number): IoStep<void> {
+    yield mmio('out', addr, 4, value);
+  }
+
+  /** HLT until interrupt `line` fires (an edge latched earlier counts), then its handler runs. */
+  *waitIrq(line: number): IoStep<void> {
+    const bit = 1 << line;
+    for (let i = 0; (this.latched & bit) === 0; i++) {
+      if (i > 0) yield block();
+      const got = this.env.takeInterrupts();
+      if (got !== 0) {
+        this.interrupts++;
+        yield compute(this.costs.irqEntryNs, 'kernel');
+      }
+      this.latched |= got;
+    }
+    this.latched &= ~bit;
+  }
+
+  get memory(): DmaMemory {
+    return pagedMemory((gfn) => this.env.page(gfn));
+  }
+
+  /** Physically contiguous pages from the allocator (it hands out ascending frames). */
+  allocDma(bytes: number): number {
+    const n = Math.max(1, Math.ceil(bytes / PAGE));
+    const first = this.pages.alloc();
+    for (let i = 1; i < n; i++) this.pages.alloc();
+    return first * PAGE;
+  }
+}
+
+/** The block layer's view of the native disk: one request at a time, run to completion. */
+export class NativeDisk implements BlockDevice {
+  readonly name = 'sda';
+  readonly sizeSectors: number;
+  readonly maxPages = 256;
+  private busy = false;
+
+  constructor(
+    private readonly k: NativeKernel,
+    readonly driver: IdeDriver | AhciDriver,
+    info: AtaDiskInfo,
+  ) {
+    this.sizeSectors = info.sectors;
+  }
+
+  canSubmit(): boolean {
+    return !this.busy;
+  }
+
+  *submit(io: BlockIo): KGen {
+    const contiguous = io.gfns.every((g, i) => g === io.gfns[0]! + i);
+    if (!contiguous || this.busy) return io.done(-1);
+    this.busy = true;
+    yield compute(this.k.costs.blockSubmitNs, 'kernel');
+    const gpa = io.gfns[0]! * PAGE;
+    const r = io.op === 'read' ? yield* this.driver.read(io.sector, io.count, gpa) : yield* this.driver.write(io.sector, io.count, gpa);
+    yield compute(this.k.costs.blockCompleteNs, 'kernel');
+    this.busy = false;
+    io.done(r.ok ? 0 : -1);
+  }
+
+  *kick(): KGen {}
+}
