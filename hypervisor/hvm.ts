@@ -65,10 +65,13 @@ export function hvmIo(hv: Hypervisor, v: Vcpu, op: GuestOp & { op: 'io' }): numb
       v.remainingNs += c.devices.ioAccessNs * c.virt.tcgSlowdown;
       v.mode = 'kernel';
       return direct(h, op);
-    case 'vtx':
-      h.exit(op.space === 'pio' ? EXIT_REASON.IO_INSTRUCTION : EXIT_REASON.EPT_VIOLATION);
+    case 'vtx': {
+      const reason = op.space === 'pio' ? EXIT_REASON.IO_INSTRUCTION : EXIT_REASON.EPT_VIOLATION;
+      h.exit(reason);
       v.hvOwedNs += c.virt.vmexitRoundTripNs;
+      if (hv.trace.on) hv.trace.emit({ type: 'vmexit', t: hv.engine.now, dom: v.domain.id, vcpu: v.id, reason, space: op.space, dir: op.dir, addr: op.addr, size: op.size, value: op.value });
       break;
+    }
     case 'bt':
       v.hvOwedNs += xenOwned(op) ? c.virt.btInCacheEmulationNs : c.virt.btCalloutNs;
       break;

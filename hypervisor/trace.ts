@@ -13,6 +13,7 @@ export type TraceEvent =
   | { type: 'domain'; t: number; dom: number; name: string; what: string }
   | { type: 'hypercall'; t: number; dom: number; vcpu: number; name: string; op: string; rc: number }
   | { type: 'evtchn'; t: number; dom: number; port: number; what: string; peer?: { dom: number; port: number } }
+  | { type: 'vmexit'; t: number; dom: number; vcpu: number; reason: number; space: 'pio' | 'mmio'; dir: 'in' | 'out'; addr: number; size: number; value: number }
   | { type: 'note'; t: number; dom: number; what: string };
 
 export type SchedReason = 'slice-expired' | 'blocked' | 'yield' | 'preempted' | 'woken' | 'paused' | 'ratelimit' | 'stolen' | 'offline';

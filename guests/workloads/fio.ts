@@ -44,6 +44,9 @@ export class FioJob {
   errors = 0;
   verifyErrors = 0;
   done = false;
+  /** When the job started and, once done, when it finished (simulated ns). */
+  startedAt = -1;
+  finishedAt = -1;
   private seq = 0;
   private phase: 'write' | 'verify' | 'run';
 
@@ -68,6 +71,7 @@ export class FioJob {
       this.done = true;
       return;
     }
+    this.startedAt = k.now();
     const blocks = Math.max(1, Math.floor(Math.min(this.opts.size, dev.sizeSectors * 512) / this.opts.bs));
     const perPhase = this.opts.ops ?? (this.opts.verify ? blocks : Infinity);
     const order: number[] = [];
@@ -90,6 +94,7 @@ export class FioJob {
       else yield* k.wait();
     }
     this.done = true;
+    this.finishedAt = k.now();
   }
 
   private pickBlock(order: number[], blocks: number): number {

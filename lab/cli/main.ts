@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { applyOverrides, loadScenarioFile, ScenarioError, type Scenario } from '../scenario/index';
 import { runScenario } from '../run/runner';
 import { renderRun } from './format';
+import { compare, MODES, type CompareMode } from '../compare';
+import { renderCompare, START_EXPLANATION } from './compare-format';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SCENARIO_DIR = join(ROOT, 'scenarios');
@@ -34,6 +36,28 @@ function cmdRun(arg: string, opts: { seed?: string; duration?: string; json?: bo
   process.stderr.write(`pvlab: ${report.events} events in ${(wallMs / 1000).toFixed(2)} s wall (${Math.round(evps).toLocaleString('en-US')} events/s, ${((report.simulatedNs / 1e9) / (wallMs / 1000)).toFixed(1)} simulated s per wall s)\n`);
 }
 
+function cmdCompare(what: string | undefined, pairs: string[], opts: { modes?: string; platform?: string; seed?: string; duration?: string; json?: boolean; explain?: boolean }): void {
+  const modes = opts.modes?.split(',').map((m) => m.trim()) as CompareMode[] | undefined;
+  const bad = modes?.find((m) => !(MODES as readonly string[]).includes(m));
+  if (bad !== undefined) throw new ScenarioError({ file: 'command line', keyPath: '--modes', problem: `unknown mode ${bad}; modes are ${MODES.join(', ')}` });
+  const options: Record<string, string> = {};
+  for (const p of pairs) {
+    const m = /^([a-z_]+)=(.+)$/.exec(p);
+    if (!m) throw new ScenarioError({ file: 'command line', keyPath: p, problem: 'expected key=value' });
+    options[m[1]!] = m[2]!;
+  }
+  const isFile = what !== undefined && (what.endsWith('.yaml') || what.endsWith('.yml'));
+  const t0 = performance.now();
+  const result = compare({
+    workload: isFile ? undefined : { kind: what ?? 'fio', options: what === undefined ? { rw: 'randread', bs: '4k', iodepth: '1' } : options },
+    scenario: isFile ? loadWithOverrides(what!, opts) : undefined,
+    modes, platform: opts.platform, seed: opts.seed === undefined ? undefined : Number(opts.seed), duration: opts.duration,
+  });
+  process.stdout.write((opts.json ? JSON.stringify(result, null, 2) : renderCompare(result)) + '\n');
+  if (opts.explain && !opts.json) process.stdout.write('\n' + START_EXPLANATION);
+  process.stderr.write(`pvlab: ${result.rows.length} runs in ${((performance.now() - t0) / 1000).toFixed(2)} s wall\n`);
+}
+
 export function buildProgram(): Command {
   const program = new Command();
   program.name('pvlab').description('A laboratory for virtualization: a deterministic Xen-style hypervisor simulator').version('0.1.0');
@@ -46,6 +70,18 @@ export function buildProgram(): Command {
     .option('--duration <d>', 'override the simulated duration (with a unit: 500ms, 10s)')
     .option('--json', 'print the report as JSON')
     .action(cmdRun);
+  program
+    .command('compare')
+    .description('run one workload under each mode (native, pv, hvm, bt, tcg, pvhvm, pvh) and compare')
+    .argument('[workload]', 'a built-in workload (fio, cpu-burn, cpu-periodic) or a scenario file whose first guest is varied')
+    .argument('[options...]', 'workload options as key=value (rw=randread bs=4k iodepth=1)')
+    .option('--modes <list>', `comma-separated modes (${MODES.join(',')})`)
+    .option('--platform <name>', 'platform profile: modern, core2-2006, xeon-2003')
+    .option('--seed <n>', 'the seed for every run')
+    .option('--duration <d>', 'simulated time per run (with a unit)')
+    .option('--json', 'print the comparison as JSON')
+    .option('--explain', 'explain what the table shows')
+    .action(cmdCompare);
   return program;
 }
 

@@ -13,6 +13,7 @@
 // Every other event type is mapped by one entry of EVENT_MAP: a new TraceEvent type adds one
 // entry there.
 import { writeFileSync } from 'node:fs';
+import { EXIT_REASON_NAME } from '../../hypervisor/public/hvm/ioreq';
 import type { TraceEvent } from '../../hypervisor/trace';
 import type { DomainReport, RunReport } from '../run/report';
 import type { TraceRecorder } from './recorder';
@@ -83,6 +84,8 @@ const EVENT_MAP: { [K in TraceEvent['type']]: Mapper<Of<K>> | null } = {
   domain: (e, x) => x.out.push(domainInstant(x, e.dom, e.what, 'domain', e.t, { name: e.name })),
   evtchn: (e, x) => onEvtchn(e, x),
   note: (e, x) => x.out.push(domainInstant(x, e.dom, e.what, 'note', e.t, {})),
+  vmexit: (e, x) =>
+    x.out.push(instant(`vmexit ${EXIT_REASON_NAME[e.reason] ?? e.reason}`, 'vmexit', e.t, domainPid(e.dom), vcpuTid(e.vcpu), { port: `0x${e.addr.toString(16)}`, dir: e.dir, size: e.size })),
 };
 
 function instant(name: string, cat: string, t: number, pid: number, tid: number, args: Record<string, unknown>): ChromeEvent {

@@ -1,0 +1,144 @@
+// `pvlab compare`: one workload, one seed, run under each mode in turn — native, PV, HVM
+// (VT-x, with IDE or AHCI), binary translation, pure emulation, PVHVM, PVH — on the same
+// host, disk and volume, and one row per mode: the score, how it compares with native, and
+// the counts and CPU time that explain the difference.
+import { parseScenario, ScenarioError, type Scenario } from './scenario/index';
+import type { Domain as DomainSpec } from './scenario/types';
+import { runScenario } from './run/runner';
+import type { RunReport, DomainReport } from './run/report';
+import type { World } from './run/world';
+
+export const MODES = ['native', 'pv', 'hvm', 'hvm-ahci', 'bt', 'tcg', 'pvhvm', 'pvh'] as const;
+export type CompareMode = (typeof MODES)[number];
+export const DEFAULT_MODES: CompareMode[] = ['native', 'pv', 'hvm', 'hvm-ahci', 'bt', 'tcg', 'pvhvm', 'pvh'];
+
+export interface CompareRow {
+  mode: CompareMode;
+  score: number;
+  unit: string;
+  relativeToNative: number | null;
+  exitsPerOp: number;
+  hypercallsPerOp: number;
+  notificationsPerOp: number;
+  dom0CpuPct: number;
+  timeNs: { guest: number; hypervisor: number; backend: number; deviceModel: number; idle: number };
+  /** Notices a toolstack printed for this mode (the TCG fallback). */
+  notices: string[];
+}
+
+export interface CompareResult {
+  workload: string;
+  platform: string;
+  seed: number;
+  rows: CompareRow[];
+}
+
+export interface CompareInput {
+  /** A built-in workload kind with its options, or a scenario whose first guest is varied. */
+  workload?: { kind: string; options: Record<string, string> };
+  scenario?: Scenario;
+  modes?: CompareMode[];
+  platform?: string;
+  seed?: number;
+  duration?: string;
+}
+
+/** The default stage: 2 pCPUs, dom0 with one vCPU, one guest with one disk on a volume. */
+export function baseScenario(input: CompareInput): Scenario {
+  if (input.scenario) return input.scenario;
+  const w = input.workload ?? { kind: 'fio', options: { rw: 'randread', bs: '4k', iodepth: '1' } };
+  const opts = Object.entries(w.options).map(([k, v]) => `${k}: ${v}`).join(', ');
+  const yaml = `name: compare-${w.kind}
+seed: ${input.seed ?? 1}
+duration: ${input.duration ?? '1s'}
+platform: ${input.platform ?? 'modern'}
+host: {pcpus: 2}
+dom0: {vcpus: 1, memory: 1024, volumes: [{name: /dev/vg0/guest, disk: sda, size: 4GiB}]}
+domains:
+  - name: guest
+    type: pv
+    vcpus: 1
+    memory: 512
+    disk: ['format=raw, vdev=xvda, access=rw, target=/dev/vg0/guest']
+    workload: {kind: ${w.kind}${opts ? ', ' + opts : ''}}
+`;
+  const r = parseScenario(yaml, 'compare');
+  if (!r.ok) throw r.error;
+  return r.scenario;
+}
+
+/** The scenario with its first guest switched to `mode`. */
+export function withMode(s: Scenario, mode: CompareMode, platform: string | undefined): Scenario {
+  const [first, ...rest] = s.domains;
+  if (!first) throw new ScenarioError({ file: s.file, problem: 'compare needs a scenario with at least one guest domain' });
+  const g: DomainSpec = { ...first, accel: undefined, xen_platform_pci: undefined, hdtype: undefined, hap: undefined };
+  const vdev = (v: string): string => (mode === 'pv' || mode === 'pvh' || mode === 'pvhvm' ? v.replace(/^(hd|sd)/, 'xvd') : v.replace(/^xvd/, 'hd'));
+  g.disk = first.disk.map((d) => ({ ...d, vdev: vdev(d.vdev) }));
+  if (g.workload.kind === 'fio') g.workload = { ...g.workload, vdev: vdev(g.workload.vdev) };
+  switch (mode) {
+    case 'native': g.type = 'native'; g.hdtype = first.hdtype ?? 'ahci'; break;
+    case 'pv': g.type = 'pv'; break;
+    case 'pvh': g.type = 'pvh'; break;
+    case 'hvm': g.type = 'hvm'; g.accel = 'vtx'; g.hdtype = first.hdtype ?? 'ide'; break;
+    case 'hvm-ahci': g.type = 'hvm'; g.accel = 'vtx'; g.hdtype = 'ahci'; break;
+    case 'bt': g.type = 'hvm'; g.accel = 'bt'; g.hdtype = first.hdtype ?? 'ide'; break;
+    case 'tcg': g.type = 'hvm'; g.accel = 'tcg'; g.hdtype = first.hdtype ?? 'ide'; break;
+    case 'pvhvm': g.type = 'hvm'; g.xen_platform_pci = true; break;
+  }
+  return { ...s, platform: (platform as Scenario['platform']) ?? s.platform, domains: [g, ...rest] };
+}
+
+export function compare(input: CompareInput): CompareResult {
+  const base = baseScenario(input);
+  const modes = input.modes ?? DEFAULT_MODES;
+  const rows = modes.map((m) => {
+    const { world, report } = runScenario(withMode(base, m, input.platform));
+    return row(m, world, report);
+  });
+  const native = rows.find((r) => r.mode === 'native');
+  for (const r of rows) r.relativeToNative = native && native.score > 0 ? round(r.score / native.score, 3) : null;
+  return { workload: describeWorkload(base), platform: input.platform ?? base.platform, seed: base.seed, rows };
+}
+
+function describeWorkload(s: Scenario): string {
+  const w = s.domains[0]!.workload as unknown as Record<string, unknown>;
+  return Object.entries(w).filter(([k, v]) => v !== undefined && k !== 'vdev').map(([k, v]) => (k === 'kind' ? String(v) : `${k}=${v}`)).join(' ');
+}
+
+function row(mode: CompareMode, w: World, r: RunReport): CompareRow {
+  const g = r.domains.find((d) => d.name === w.scenario.domains[0]!.name)!;
+  const dom0 = r.domains.find((d) => d.id === 0)!;
+  const { score, unit, ops } = scoreOf(w, g);
+  const per = (x: number): number => (ops > 0 ? round(x / ops, 3) : 0);
+  const exits = sum(Object.values(g.vmexits));
+  const hypercalls = sum(Object.values(g.hypercalls));
+  return {
+    mode, score: round(score, 1), unit, relativeToNative: null,
+    exitsPerOp: per(exits), hypercallsPerOp: per(hypercalls), notificationsPerOp: per(g.notifications.sent + dom0.notifications.sent),
+    dom0CpuPct: round((100 * cpu(dom0)) / r.simulatedNs, 2),
+    timeNs: {
+      guest: g.cpuNs.user + g.cpuNs.kernel,
+      hypervisor: sum(r.pcpus.map((p) => p.hypervisorNs)),
+      backend: dom0.cpuNs.kernel,
+      deviceModel: dom0.cpuNs.user,
+      idle: sum(r.pcpus.map((p) => p.idleNs)),
+    },
+    notices: w.notices,
+  };
+}
+
+function scoreOf(w: World, g: DomainReport): { score: number; unit: string; ops: number } {
+  const entry = w.guests.find((x) => x.domain.id === g.id)!;
+  const ops = Number(g.workload['ops'] ?? 0);
+  if (entry.fio) {
+    const job = entry.fio;
+    const end = job.finishedAt >= 0 ? job.finishedAt : w.engine.now;
+    const secs = Math.max(1, end - Math.max(0, job.startedAt)) / 1e9;
+    return { score: ops / secs, unit: 'IOPS', ops };
+  }
+  return { score: ops / (w.engine.now / 1e9), unit: `${String(g.workload['unit'])}/s`, ops };
+}
+
+const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+const cpu = (d: DomainReport): number => d.cpuNs.user + d.cpuNs.kernel + d.cpuNs.hypervisor;
+const round = (x: number, digits: number): number => Math.round(x * 10 ** digits) / 10 ** digits;
