@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { applyOverrides, loadScenarioFile, ScenarioError, type Scenario } from '../scenario/index';
 import { runScenario } from '../run/runner';
 import { renderRun } from './format';
+import { TraceRecorder } from '../export/recorder';
+import { writeChromeTrace } from '../export/chrome';
+import { writeXentrace } from '../export/xentrace';
 import { compare, MODES, type CompareMode } from '../compare';
 import { renderCompare, START_EXPLANATION } from './compare-format';
 
@@ -26,11 +29,15 @@ function loadWithOverrides(arg: string, opts: { seed?: string; duration?: string
   return applyOverrides(s, { seed: opts.seed, duration: opts.duration });
 }
 
-function cmdRun(arg: string, opts: { seed?: string; duration?: string; json?: boolean }): void {
+function cmdRun(arg: string, opts: { seed?: string; duration?: string; json?: boolean; trace?: string; xentrace?: string }): void {
   const scenario = loadWithOverrides(arg, opts);
   const t0 = performance.now();
-  const { report } = runScenario(scenario);
+  let rec: TraceRecorder | undefined;
+  const { world, report } = runScenario(scenario, { onWorld: (w) => (rec = opts.trace || opts.xentrace ? TraceRecorder.attach(w) : undefined) });
   const wallMs = performance.now() - t0;
+  if (rec && opts.trace) writeChromeTrace(opts.trace, rec, report);
+  if (rec && opts.xentrace) writeXentrace(opts.xentrace, rec);
+  for (const n of world.notices) process.stderr.write(`${n}\n`);
   process.stdout.write((opts.json ? JSON.stringify(report, null, 2) : renderRun(report)) + '\n');
   const evps = report.events / (wallMs / 1000);
   process.stderr.write(`pvlab: ${report.events} events in ${(wallMs / 1000).toFixed(2)} s wall (${Math.round(evps).toLocaleString('en-US')} events/s, ${((report.simulatedNs / 1e9) / (wallMs / 1000)).toFixed(1)} simulated s per wall s)\n`);
@@ -69,6 +76,8 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'override the scenario seed')
     .option('--duration <d>', 'override the simulated duration (with a unit: 500ms, 10s)')
     .option('--json', 'print the report as JSON')
+    .option('--trace <file>', 'write a Chrome trace event file (opens in Perfetto)')
+    .option('--xentrace <file>', 'write a binary xentrace file (reads with xenalyze --cpu-hz=1G)')
     .action(cmdRun);
   program
     .command('compare')
