@@ -5,11 +5,14 @@
 import { engineModel, referenceModel } from './engine';
 import { scaleScenario } from './scenarios';
 import { runScenario } from '../lab/run/runner';
+import { baseScenario, withMode, type CompareMode } from '../lab/compare';
 
 interface Bench {
   name: string;
   unit: string;
   runs?: number;
+  /** Skip the discarded warm-up run (for the long scale runs, which warm up on their own). */
+  noWarmup?: boolean;
   /** Returns the figure of one run. */
   measure: () => number;
 }
@@ -29,10 +32,35 @@ function simSpeed(duration: number, build: () => Parameters<typeof runScenario>[
   return duration / 1e9 / ((performance.now() - t0) / 1000);
 }
 
+/** Requests completed per wall second by one guest's fio job. */
+function requestRate(mode: CompareMode, iodepth: number, durationNs: number): number {
+  const s = withMode(baseScenario({ workload: { kind: 'fio', options: { rw: 'randread', bs: '4k', iodepth: String(iodepth) } }, duration: `${durationNs / 1e6}ms` }), mode, undefined);
+  const t0 = performance.now();
+  const { world } = runScenario(s);
+  const wall = (performance.now() - t0) / 1000;
+  return world.guests.find((g) => g.fio)!.fio!.ops / wall;
+}
+
+let eventsAt10 = 0;
+/** Events per wall second of a scale scenario (also remembered for the 1000/10 ratio). */
+function scaleEvents(domains: number): number {
+  const s = scaleScenario(domains, 64, 1e9);
+  const t0 = performance.now();
+  const { report } = runScenario(s);
+  const r = report.events / ((performance.now() - t0) / 1000);
+  if (domains === 10) eventsAt10 = r;
+  return r;
+}
+
 const BENCHES: Bench[] = [
   { name: 'engine_events_per_s', unit: 'events/s', measure: () => rate(() => engineModel(ENGINE_EVENTS)) },
   { name: 'reference_loop_events_per_s', unit: 'events/s', measure: () => rate(() => referenceModel(ENGINE_EVENTS)) },
-  { name: 'credit_64_domains_sim_s_per_wall_s', unit: 'simulated s per wall s', runs: 3, measure: () => simSpeed(10e9, () => scaleScenario(64, 16, 10e9)) },
+  { name: 'credit_64_domains_sim_s_per_wall_s', unit: 'simulated s per wall s', runs: 3, measure: () => simSpeed(10e9, () => scaleScenario(64, 16, 10e9, false)) },
+  { name: 'pv_4k_requests_per_s', unit: 'simulated PV 4 KiB requests (iodepth 32) per wall s', runs: 3, measure: () => requestRate('pv', 32, 200e6) },
+  { name: 'hvm_ide_requests_per_s', unit: 'simulated HVM (IDE) 4 KiB requests per wall s', runs: 3, measure: () => requestRate('hvm', 1, 200e6) },
+  { name: 'scale_10_domains_events_per_s', unit: 'events/s', runs: 3, measure: () => scaleEvents(10) },
+  { name: 'scale_1000_domains_sim_s_per_wall_s', unit: 'simulated s per wall s (1000 domains, 64 pCPUs)', runs: 1, noWarmup: true, measure: () => simSpeed(2e9, () => scaleScenario(1000, 64, 2e9)) },
+  { name: 'scale_events_per_s_1000_over_10_domains', unit: 'ratio', runs: 1, noWarmup: true, measure: () => scaleEvents(1000) / (eventsAt10 || scaleEvents(10)) },
 ];
 
 function stats(xs: number[]): { median: number; min: number; max: number } {
@@ -45,9 +73,9 @@ function main(argv: string[]): void {
   const onlyAt = argv.indexOf('--only');
   const only = onlyAt >= 0 ? argv[onlyAt + 1] : undefined;
   const out: { name: string; unit: string; median: number; min: number; max: number }[] = [];
-  const picked = BENCHES.filter((b) => only === undefined || b.name === only || (only === 'engine_fraction_of_reference' && b.name.includes('events_per_s')));
+  const picked = BENCHES.filter((b) => only === undefined || b.name === only || (only === 'engine_fraction_of_reference' && b.name.includes('events_per_s')) || (only === 'scale_events_per_s_1000_over_10_domains' && b.name === 'scale_10_domains_events_per_s'));
   for (const b of picked) {
-    b.measure(); // warm-up, discarded
+    if (!b.noWarmup) b.measure(); // warm-up, discarded
     const xs = Array.from({ length: b.runs ?? 5 }, () => b.measure());
     out.push({ name: b.name, unit: b.unit, ...stats(xs) });
     if (!json) process.stderr.write(`  ${b.name} done\n`);
