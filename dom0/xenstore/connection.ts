@@ -7,10 +7,10 @@
 
 import type { Caller } from './perms';
 import type { Transaction } from './transaction';
-import { WatchList } from './watch';
+import { WatchList, type WatchIndex } from './watch';
 
 export class Connection {
-  readonly watches = new WatchList();
+  readonly watches: WatchList;
   readonly transactions = new Map<number, Transaction>();
   target: number | undefined;
   /** INTRODUCE'd and not yet released (privileged connections count as introduced). */
@@ -20,8 +20,11 @@ export class Connection {
   constructor(
     readonly domid: number,
     readonly privileged: boolean,
+    index?: WatchIndex,
   ) {
     this.introduced = privileged;
+    this.watches = new WatchList(index);
+    this.watches.owner = this;
   }
 
   get caller(): Caller {

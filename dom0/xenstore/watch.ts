@@ -17,9 +17,50 @@ export interface Watch {
   readonly prefixLen: number;
 }
 
+/**
+ * Which watch lists have a watch at each path, so a change finds its watchers by looking up
+ * the changed path and its ancestors instead of asking every connection (a host with a
+ * thousand domains writes xenstore constantly). Shared by all of a xenstored's connections.
+ */
+export class WatchIndex {
+  private readonly byPath = new Map<string, Map<WatchList, number>>();
+
+  note(list: WatchList, path: string, delta: 1 | -1): void {
+    let m = this.byPath.get(path);
+    if (!m) this.byPath.set(path, (m = new Map()));
+    const n = (m.get(list) ?? 0) + delta;
+    if (n > 0) m.set(list, n);
+    else m.delete(list);
+    if (m.size === 0) this.byPath.delete(path);
+  }
+
+  /** The lists with a watch that a change at `path` may trigger, in connection order. */
+  candidates(path: string, exact: boolean): WatchList[] {
+    const found = new Set<WatchList>();
+    const add = (p: string): void => {
+      const m = this.byPath.get(p);
+      if (m) for (const l of m.keys()) found.add(l);
+    };
+    add(path);
+    if (!exact && path.startsWith('/')) {
+      add('/');
+      for (let i = path.indexOf('/', 1); i > 0; i = path.indexOf('/', i + 1)) add(path.slice(0, i));
+    }
+    return [...found].sort((a, b) => a.seq - b.seq);
+  }
+}
+
+let nextListSeq = 0;
+
 /** One connection's watches, in registration order (events go out in that order). */
 export class WatchList {
   private readonly watches: Watch[] = [];
+  /** Creation order, which is the order connections are served in. */
+  readonly seq = nextListSeq++;
+  /** The connection that owns the list (set by Connection). */
+  owner: unknown;
+
+  constructor(private readonly index?: WatchIndex) {}
 
   get count(): number {
     return this.watches.length;
@@ -31,17 +72,20 @@ export class WatchList {
 
   add(watch: Watch): void {
     this.watches.push(watch);
+    this.index?.note(this, watch.path, 1);
   }
 
   /** Removes the watch; false if there was none. */
   remove(path: string, token: string): boolean {
     const i = this.watches.findIndex((w) => w.path === path && w.token === token);
     if (i < 0) return false;
+    this.index?.note(this, this.watches[i]!.path, -1);
     this.watches.splice(i, 1);
     return true;
   }
 
   clear(): void {
+    for (const w of this.watches) this.index?.note(this, w.path, -1);
     this.watches.length = 0;
   }
 

@@ -29,7 +29,7 @@ import { parseRequest, type XsRequest } from './request';
 import { NodeStore } from './store';
 import { Transaction } from './transaction';
 import { type Change, fail, ok, type OpContext, remove, type Result } from './tree';
-import { eventPath, mayObserve, type Watch } from './watch';
+import { eventPath, mayObserve, WatchIndex, type Watch } from './watch';
 
 export interface XenstoredOptions {
   /** Overrides of xenstored's default quotas. */
@@ -60,6 +60,8 @@ export interface XenstoredStats {
   readonly requestsUnconnected: number;
   readonly nodes: number;
   readonly connections: number;
+  /** Watches registered over every connection (what must return to baseline on release). */
+  readonly watches: number;
 }
 
 type Flags = { priv?: boolean; noTx?: boolean };
@@ -87,6 +89,7 @@ export class Xenstored {
   private current: { domid: number; msgs: XsMessage[] } | undefined;
   private readonly requests: Record<string, number> = {};
   private readonly errors: Record<string, number> = {};
+  private readonly watchIndex = new WatchIndex();
   private readonly n = { fired: 0, dropped: 0, committed: 0, conflicted: 0, aborted: 0, unconnected: 0 };
 
   constructor(opts: XenstoredOptions = {}) {
@@ -104,7 +107,7 @@ export class Xenstored {
 
   /** Opens the connection of `domid` (idempotent). */
   connect(domid: number): void {
-    if (!this.conns.has(domid)) this.conns.set(domid, new Connection(domid, this.privileged.has(domid)));
+    if (!this.conns.has(domid)) this.conns.set(domid, new Connection(domid, this.privileged.has(domid), this.watchIndex));
   }
 
   isConnected(domid: number): boolean {
@@ -185,6 +188,7 @@ export class Xenstored {
       requestsUnconnected: this.n.unconnected,
       nodes: this.store.size,
       connections: this.conns.size,
+      watches: [...this.conns.values()].reduce((n, c) => n + c.watches.count, 0),
     };
   }
 
@@ -285,7 +289,9 @@ export class Xenstored {
     const node = this.store.get(change.path);
     const parent = node ? this.store.get(parentOf(change.path)) : undefined;
     const candidates = [...change.extraPerms, node?.perms, parent?.perms];
-    for (const conn of this.conns.values()) {
+    for (const list of this.watchIndex.candidates(change.path, change.exact)) {
+      const conn = list.owner as Connection;
+      if (this.conns.get(conn.domid) !== conn) continue;
       const hits = conn.watches.matching(change.path, change.exact);
       if (hits.length === 0 || !mayObserve(conn.caller, candidates)) continue;
       for (const w of hits) {
