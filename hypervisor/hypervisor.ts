@@ -61,6 +61,7 @@ export class Hypervisor {
       eventsPending: (v) => v.irqPending !== 0 || (isUpcallPending(v.domain.sharedInfo, v.id) && !isUpcallMasked(v.domain.sharedInfo, v.id)),
       enterUpcall: (v) => this.enterUpcall(v),
       shutdown: (v, op) => this.shutdown(v.domain.id, op.reason),
+      crash: (v, why) => this.crash(v.domain.id, `${v.name}: ${why}`),
       timerExpired: (v) => this.timerExpired(v),
       schedOp: (v) => this.hypercalls.count(v, 'sched_op'),
       io: (v, op) => hvmIo(this, v, op),
@@ -221,7 +222,7 @@ export class Hypervisor {
       return;
     }
     for (const v of d.vcpus) {
-      if (v.runstate !== 'offline') v.setRunstate('offline', this.engine.now);
+      this.core.setRunstate(v, 'offline');
       this.scheduler.removeVcpu(v);
     }
     this.scheduler.removeDomain(d);

@@ -8,8 +8,9 @@
 // where something must happen: the debts are paid, or the slice ends.
 import { Timer, type Engine, type Handler } from '../../hw/engine';
 import type { PlatformProfile } from '../../hw/platforms/profile';
-import type { GuestOp } from '../public/guest';
+import { malformedGuestOp, type GuestOp } from '../public/guest';
 import type { Trace, SchedReason } from '../trace';
+import type { Runstate } from '../public/xen';
 import type { Vcpu } from '../vcpu';
 import type { Scheduler, SchedCore } from './scheduler';
 import { PcpuState } from './pcpu';
@@ -20,6 +21,8 @@ export interface CoreHooks {
   /** The vCPU enters its event upcall (the guest's handler clears upcall_pending). */
   enterUpcall(v: Vcpu): void;
   shutdown(v: Vcpu, op: GuestOp & { op: 'shutdown' }): void;
+  /** The guest's code yielded an impossible operation (malformedGuestOp): crash its domain. */
+  crash(v: Vcpu, why: string): void;
   /** A one-shot timer (set_timer_op) expired: raise VIRQ_TIMER for the vCPU. */
   timerExpired(v: Vcpu): void;
   /** The vCPU made a sched_op hypercall (block, yield, shutdown): count it. */
@@ -87,13 +90,21 @@ export class SchedulingCore implements SchedCore {
     pc.softirq.set(at);
   }
 
+  /** Moves a vCPU to another runstate, accounting the time, and traces the change. */
+  setRunstate(v: Vcpu, to: Runstate, pcpu = v.processor): void {
+    const from = v.runstate;
+    if (from === to) return;
+    v.setRunstate(to, this.engine.now);
+    if (this.trace.on) this.trace.emit({ type: 'runstate', t: this.engine.now, dom: v.domain.id, vcpu: v.id, from, to, pcpu });
+  }
+
   // ---- vCPU state changes requested by the hypervisor ----
 
   /** A blocked or paused vCPU may have become runnable. */
   wake(v: Vcpu): void {
     if (!v.runnable || v.runstate === 'running' || v.runstate === 'runnable') return;
     if (v.runstate === 'blocked') v.wokeAt = this.engine.now;
-    v.setRunstate('runnable', this.engine.now);
+    this.setRunstate(v, 'runnable');
     this.sched.wake(v);
   }
 
@@ -101,7 +112,7 @@ export class SchedulingCore implements SchedCore {
   sleep(v: Vcpu): void {
     if (v.runstate === 'runnable') {
       this.sched.sleep(v);
-      v.setRunstate(v.blocked ? 'blocked' : 'offline', this.engine.now);
+      this.setRunstate(v, v.blocked ? 'blocked' : 'offline');
     } else if (v.runstate === 'running') {
       this.tickle(v.processor, 'sleep');
     }
@@ -173,7 +184,7 @@ export class SchedulingCore implements SchedCore {
     const bare = (next ?? prev)?.domain.hvm?.accel === 'bare';
     let overhead = bare ? 0 : this.profile.sched.scheduleDecisionNs;
     if (next !== prev) {
-      if (prev) prev.setRunstate(prev.runnable ? 'runnable' : prev.blocked || prev.waitingIo ? 'blocked' : 'offline', now);
+      if (prev) this.setRunstate(prev, prev.runnable ? 'runnable' : prev.blocked || prev.waitingIo ? 'blocked' : 'offline', pc.id);
       if (!bare) overhead += this.profile.sched.contextSwitchNs;
     }
     if (this.trace.on) this.emitDecision(pc, next, reason, d.why);
@@ -183,7 +194,7 @@ export class SchedulingCore implements SchedCore {
       return;
     }
     if (next !== prev) {
-      next.setRunstate('running', now);
+      this.setRunstate(next, 'running', pc.id);
       next.processor = pc.id;
     }
     if (!d.continuing) pc.dispatchedAt = now;
@@ -223,6 +234,11 @@ export class SchedulingCore implements SchedCore {
       return 'offline';
     }
     const op = r.value;
+    const bad = malformedGuestOp(op);
+    if (bad !== undefined) {
+      this.hooks.crash(v, bad);
+      return 'offline';
+    }
     if (v.hvOwedNs > 0 && typeof op !== 'number' && op.op !== 'compute') {
       v.pendingOp = op; // the hypercalls made before this op are paid first
       return 'run';
