@@ -17,6 +17,7 @@ export class Dom0Kernel {
   readonly dispatch: PortDispatch[] = [];
   private readonly queue: Work[] = [];
   private owedNs = 0;
+  private owedUserNs = 0;
   /** The port the physical disk's interrupt arrives on (an IPI port of vCPU 0). */
   irqPort = -1;
   private readonly irqHandlers: (() => void)[] = [];
@@ -30,6 +31,11 @@ export class Dom0Kernel {
   /** Adds kernel time to be spent by the vCPU running the current handler or work. */
   charge(ns: number): void {
     this.owedNs += ns;
+  }
+
+  /** Adds user-space time (the device model, a QEMU process) to be spent likewise. */
+  chargeUser(ns: number): void {
+    this.owedUserNs += ns;
   }
 
   /** Queues work and makes sure a dom0 vCPU will run it. */
@@ -76,6 +82,11 @@ export class Dom0Kernel {
   }
 
   *settle(): DGen {
+    if (this.owedUserNs > 0) {
+      const ns = this.owedUserNs;
+      this.owedUserNs = 0;
+      yield compute(ns, 'user');
+    }
     if (this.owedNs > 0) {
       const ns = this.owedNs;
       this.owedNs = 0;
