@@ -4,6 +4,7 @@
 // register themselves here; a number with no handler is -ENOSYS.
 import { EINVAL, ENOSYS, EPERM } from './public/errno';
 import { HYPERCALL, hypercallName, type HypercallName } from './public/xen';
+import { isTime } from './public/guest';
 import { EXIT_REASON } from './public/hvm/ioreq';
 import type { Hypervisor } from './hypervisor';
 import type { Vcpu } from './vcpu';
@@ -81,7 +82,7 @@ export class HypercallTable {
 
   /** set_timer_op: a one-shot timer at an absolute time (0 cancels). */
   private setTimer(v: Vcpu, deadline: unknown): number {
-    if (typeof deadline !== 'number' || deadline < 0) return -EINVAL;
+    if (!isTime(deadline)) return -EINVAL; // NaN would reach the engine; fractions break integer time
     if (deadline === 0) v.blockTimerAt = -1;
     else this.hv.core.armBlockTimer(v, deadline);
     return 0;

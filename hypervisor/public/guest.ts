@@ -3,7 +3,7 @@
 // own memory). Guest code is a generator per vCPU: it reads like the program it models.
 //
 // `yield 5000` (a plain number) is shorthand for computing 5000 ns in guest user mode.
-import type { ShutdownReason } from './xen';
+import { SHUTDOWN, type ShutdownReason } from './xen';
 
 export type CpuMode = 'user' | 'kernel';
 
@@ -61,3 +61,36 @@ export const YIELD: GuestOp = { op: 'yield' };
 export const pio = (dir: 'in' | 'out', addr: number, size: 1 | 2 | 4, value = 0): GuestOp => ({ op: 'io', space: 'pio', dir, addr, size, value });
 export const mmio = (dir: 'in' | 'out', addr: number, size: 1 | 2 | 4, value = 0): GuestOp => ({ op: 'io', space: 'mmio', dir, addr, size, value });
 const BLOCK: GuestOp = { op: 'block' };
+
+/**
+ * Why `op` is not an operation a vCPU can carry out, or undefined when it is well formed.
+ * Times are integer nanoseconds (DESIGN.md), so a NaN, negative, fractional or infinite
+ * duration is malformed, as are an unknown operation, mode, shutdown reason or I/O space.
+ * The scheduling core crashes a domain whose code yields one, as Xen crashes a PV guest that
+ * hands it something impossible; it never throws.
+ */
+export function malformedGuestOp(op: unknown): string | undefined {
+  if (typeof op === 'number') return isTime(op) ? undefined : `compute for ${op} ns`;
+  if (typeof op !== 'object' || op === null) return `not an operation: ${typeof op}`;
+  const o = op as Record<string, unknown>;
+  switch (o['op']) {
+    case 'compute':
+      if (!isTime(o['ns'])) return `compute for ${String(o['ns'])} ns`;
+      return o['mode'] === 'user' || o['mode'] === 'kernel' ? undefined : `compute in mode ${String(o['mode'])}`;
+    case 'block':
+      return o['until'] === undefined || isTime(o['until']) ? undefined : `block until ${String(o['until'])}`;
+    case 'yield':
+      return undefined;
+    case 'shutdown':
+      return typeof o['reason'] === 'string' && Object.hasOwn(SHUTDOWN, o['reason']) ? undefined : `shutdown for reason ${String(o['reason'])}`;
+    case 'io':
+      return (o['space'] === 'pio' || o['space'] === 'mmio') && (o['dir'] === 'in' || o['dir'] === 'out') ? undefined : 'I/O with no such space or direction';
+    default:
+      return `no operation called ${String(o['op'])}`;
+  }
+}
+
+/** A point or span of simulated time: an integer number of ns, not negative. */
+export function isTime(x: unknown): x is number {
+  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+}
