@@ -39,7 +39,7 @@ const MALFORMED: [string, unknown][] = [
 
 describe('a guest yielding operations no vCPU can carry out', () => {
   it.each(MALFORMED)('is crashed for %s, and the simulator goes on', (_name, op) => {
-    const { engine, hv, add } = host();
+    const { engine, add } = host();
     const bad = add('bad', function* (): GuestProgram {
       yield 1000;
       yield op as GuestOp;
