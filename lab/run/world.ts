@@ -100,7 +100,7 @@ export function modeOf(spec: DomainSpec, profile: PlatformProfile): ModeChoice {
       return { mode: 'native', accel: 'bare' };
     case 'hvm': {
       if (spec.xen_platform_pci) return { mode: 'pvhvm', accel: 'vtx' };
-      const accel = spec.accel ?? (profile.hardwareVirt ? 'vtx' : 'tcg');
+      const accel = spec.accel ?? 'vtx';
       if (accel === 'vtx' && !profile.hardwareVirt) return { mode: 'tcg', accel: 'tcg', notice: `${spec.name}: ${TCG_FALLBACK}` };
       return { mode: accel === 'vtx' ? 'hvm' : accel, accel };
     }

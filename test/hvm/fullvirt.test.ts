@@ -107,3 +107,19 @@ describe('full virtualization', () => {
     expect(g.domain.hvm!.counters.ioreqs).toBe(1); // the unplug write itself
   });
 });
+
+describe('the fallback to TCG', () => {
+  it('runs an hvm guest on xeon-2003 (no VT-x) under tcg, saying so in QEMU\'s words', () => {
+    const s = baseScenario({ workload: { kind: 'cpu-burn', options: {} }, duration: '100ms', platform: 'xeon-2003' });
+    const w = buildWorld(withMode(s, 'hvm', 'xeon-2003'));
+    w.engine.run(100e6);
+    const g = w.guests.find((x) => x.spec?.name === 'guest')!;
+    expect(g.mode).toBe('tcg');
+    expect(g.domain.hvm!.accel).toBe('tcg');
+    expect(w.notices.join('\n')).toMatch(/Could not access KVM kernel module.*\n.*\n?.*tcg/);
+    // and the same guest on a platform with VT-x runs under it, silently
+    const m = buildWorld(withMode(baseScenario({ workload: { kind: 'cpu-burn', options: {} }, duration: '100ms' }), 'hvm', undefined));
+    expect(m.guests.find((x) => x.spec?.name === 'guest')!.mode).toBe('hvm');
+    expect(m.notices).toEqual([]);
+  });
+});
