@@ -4,7 +4,7 @@
 // seed, then reads the same sequence back and counts the blocks that do not match.
 // It runs on any BlockDevice (blkfront, or a native IDE/AHCI driver): the same workload in
 // every mode, with the same random offsets for the same seed.
-import { compute } from '../../hypervisor/public/guest';
+import { block, compute } from '../../hypervisor/public/guest';
 import { Histogram } from '../../hw/histogram';
 import type { RandomStream } from '../../hw/rng';
 import type { BlockDevice, KGen } from '../kernel/types';
@@ -19,6 +19,8 @@ export interface FioOptions {
   size: number;
   verify: boolean;
   ops?: number;
+  /** fio's rate_iops: the job issues at most this many I/Os per second. */
+  rateIops?: number;
 }
 
 /** What fio needs from the kernel it runs on. */
@@ -83,12 +85,21 @@ export class FioJob {
         this.seq = 0;
       }
       let queued = false;
+      const gap = this.opts.rateIops ? 1e9 / this.opts.rateIops : 0;
+      if (gap > 0 && this.seq < perPhase && inflight < slots.length) {
+        const due = this.startedAt + Math.round(this.seq * gap);
+        if (k.now() < due) {
+          yield block(due); // fio's rate limiting: sleep until the next I/O is due
+          continue;
+        }
+      }
       while (this.seq < perPhase && inflight < slots.length && dev.canSubmit()) {
         const slot = slots.find((s) => !s.busy)!;
         const block = this.pickBlock(order, blocks);
         yield* this.issue(k, dev, slot, block, () => inflight--);
         inflight++;
         queued = true;
+        if (gap > 0) break;
       }
       if (queued) yield* dev.kick();
       else yield* k.wait();

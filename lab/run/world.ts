@@ -174,7 +174,7 @@ function makeWorkload(w: World, g: GuestEntry, spec: WorkloadSpec): Workload {
       return booted(cpuPeriodic({ burstNs: spec.burst, periodNs: spec.period, jitter: spec.jitter }, rng));
     case 'fio': {
       // The verify pattern is the domain's own: were two guests' disks to overlap, verify would see it.
-      const job = new FioJob({ rw: spec.rw, bs: spec.bs, iodepth: spec.iodepth, size: spec.size, verify: spec.verify, ops: spec.ops }, rng, streamSeed(w.scenario.seed, `fio/${g.domain.name}`));
+      const job = new FioJob({ rw: spec.rw, bs: spec.bs, iodepth: spec.iodepth, size: spec.size, verify: spec.verify, ops: spec.ops, rateIops: spec.rate_iops }, rng, streamSeed(w.scenario.seed, `fio/${g.domain.name}`));
       g.fio = job;
       const devid = vdevToDevid(spec.vdev);
       return {

@@ -45,6 +45,8 @@ export const fioWorkload = strict({
   verify: field(bool, false),
   /** Stop after this many requests; run until the end of the scenario when absent. */
   ops: optional(integer(1)),
+  /** fio's rate_iops: at most this many I/Os per second (the job sleeps in between). */
+  rate_iops: optional(integer(1, 10_000_000)),
   /** The domain's disk to use; its first disk when absent. */
   vdev: optional(text(/^(xvd[a-z]+|hd[a-z]|sd[a-z]+)[0-9]*$/, 'a vdev such as xvda')),
 }).superRefine((w, ctx) => {

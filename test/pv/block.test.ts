@@ -138,3 +138,10 @@ domains: []
     expect(w.hv.evtchn.checkInvariants()).toEqual([]);
   });
 });
+
+describe('fio options', () => {
+  it('limits a job to rate_iops I/Os per second, as fio does', () => {
+    const o = run(twoGuests('{kind: fio, rw: randread, bs: 4k, iodepth: 1, rate_iops: 200}', '1s'));
+    for (const name of ['a', 'b']) expect(domainReport(o, name).workload['ops']).toBe(200);
+  });
+});
