@@ -4,7 +4,7 @@
 // the counts and CPU time that explain the difference.
 import { parseScenario, ScenarioError, type Scenario } from './scenario/index';
 import type { Domain as DomainSpec } from './scenario/types';
-import { runScenario } from './run/runner';
+import { runScenario, type RunHooks, type RunOutcome } from './run/runner';
 import type { RunReport, DomainReport } from './run/report';
 import type { World } from './run/world';
 
@@ -88,11 +88,19 @@ export function withMode(s: Scenario, mode: CompareMode, platform: string | unde
   return { ...s, platform: (platform as Scenario['platform']) ?? s.platform, domains: [g, ...rest] };
 }
 
-export function compare(input: CompareInput): CompareResult {
+/** Watchers of each mode's run (a trace recorder, a progress bar, an HTML page); they change no result. */
+export interface CompareHooks {
+  run?: (mode: CompareMode, index: number) => RunHooks;
+  done?: (mode: CompareMode, outcome: RunOutcome) => void;
+}
+
+export function compare(input: CompareInput, hooks: CompareHooks = {}): CompareResult {
   const base = baseScenario(input);
   const modes = input.modes ?? DEFAULT_MODES;
-  const rows = modes.map((m) => {
-    const { world, report } = runScenario(withMode(base, m, input.platform));
+  const rows = modes.map((m, i) => {
+    const outcome = runScenario(withMode(base, m, input.platform), hooks.run?.(m, i));
+    hooks.done?.(m, outcome);
+    const { world, report } = outcome;
     return row(m, world, report);
   });
   const native = rows.find((r) => r.mode === 'native');

@@ -9,6 +9,7 @@ export {
 export type { ReadFile } from './configs';
 export { firstError, type Issue, type Placement, type Placer } from './issues';
 export { applyOverrides, COMMAND_LINE, type Overrides } from './overrides';
+export { applySettings, parseKeyPath, parseSetting, parseValue, settingsRedirect, type Setting } from './settings';
 export { ScenarioError, formatKeyPath, type ScenarioErrorInit, type PathSegment } from './errors';
 export * from './types';
 export { parseDiskSpec, parseVifSpec } from './xlspec';
