@@ -39,6 +39,10 @@ export interface BlkbackStats {
   batches: number;
   bytes: number;
   latencyNs: number[];
+  /** Data pages reached by grant map, unmap batches (each ends in a TLB shootdown), pages grant-copied. */
+  grantMaps: number;
+  unmapBatches: number;
+  grantCopies: number;
 }
 
 export class Blkback {
@@ -52,7 +56,7 @@ export class Blkback {
   private readonly done: InFlight[] = [];
   failed: string | undefined;
   state: number = XenbusState.Initialising;
-  readonly stats: BlkbackStats = { requests: 0, responses: 0, errors: 0, invalid: 0, notificationsSent: 0, pushesSuppressed: 0, batches: 0, bytes: 0, latencyNs: [] };
+  readonly stats: BlkbackStats = { requests: 0, responses: 0, errors: 0, invalid: 0, notificationsSent: 0, pushesSuppressed: 0, batches: 0, bytes: 0, latencyNs: [], grantMaps: 0, unmapBatches: 0, grantCopies: 0 };
 
   constructor(
     private readonly k: Dom0Kernel,
@@ -78,8 +82,9 @@ export class Blkback {
     xs.watch(env, `${this.fe}/state`, `blkback-${this.frontDom}-${this.devid}`, () => this.k.defer((e) => this.frontendChanged(e)));
   }
 
-  private setState(env: VcpuEnv | undefined, s: number): void {
+  private setState(env: VcpuEnv | undefined, s: number, detail = ''): void {
     this.state = s;
+    if (env?.tracing) env.note?.({ kind: 'xenbus', end: 'back', devid: this.devid, state: s, detail });
     this.xs.write(env, `${this.be}/state`, String(s));
   }
 
@@ -112,12 +117,13 @@ export class Blkback {
     this.xs.write(env, `${this.be}/sectors`, String(this.target.sizeSectors));
     this.xs.write(env, `${this.be}/info`, this.opts.readonly ? '4' : '0');
     this.xs.write(env, `${this.be}/sector-size`, '512');
-    this.setState(env, XenbusState.Connected);
+    this.setState(env, XenbusState.Connected, `mapped ring-ref ${ref} of dom${this.frontDom}, bound its port ${evtchn} as local port ${port}, wrote sectors, info and sector-size`);
   }
 
   private disconnect(env: VcpuEnv): void {
+    const what = this.connected ? `unmapped the ring and closed local port ${this.port}` : 'had nothing connected';
     this.releaseRing(env);
-    this.setState(env, XenbusState.Closed);
+    this.setState(env, XenbusState.Closed, `saw the frontend close; ${what}`);
   }
 
   private releaseRing(env: VcpuEnv): void {
@@ -136,7 +142,7 @@ export class Blkback {
     this.failed = why;
     this.xs.write(env, `${this.be}/error`, why);
     this.releaseRing(env);
-    this.setState(env, XenbusState.Closing);
+    this.setState(env, XenbusState.Closing, `error: ${why}`);
   }
 
   /** Consumes every request on the ring (the xenblkd loop). */
@@ -203,6 +209,7 @@ export class Blkback {
       const flags = GNTMAP_host_map | (req.op === 'write' ? GNTMAP_readonly : 0);
       const res = gnttabMap(env, req.segments.map((s) => ({ dom: this.frontDom, ref: s.gref, flags })));
       f.handles = res.filter((r) => r.status === GNTST.okay).map((r) => r.handle);
+      this.stats.grantMaps += f.handles.length;
       if (f.handles.length !== res.length) {
         gnttabUnmap(env, f.handles);
         f.handles = [];
@@ -218,6 +225,7 @@ export class Blkback {
     }
     if (req.op !== 'write') return true;
     const st = gnttabCopy(env, req.segments.map((s, i) => copyOp(s.gref, this.frontDom, f.pages[i]!, 'in')));
+    this.stats.grantCopies += st.length;
     return st.every((s) => s === GNTST.okay);
   }
 
@@ -243,7 +251,10 @@ export class Blkback {
       if (this.opts.mode === 'copy') this.scratch.push(...(f.pages as ScratchPage[]));
       if (this.ring) this.respond(env, f.req.id, f.req.operation, status);
     }
-    if (unmap.length > 0) gnttabUnmap(env, unmap);
+    if (unmap.length > 0) {
+      gnttabUnmap(env, unmap);
+      this.stats.unmapBatches++;
+    }
     this.pushResponses(env);
     if (this.ring && this.inflight === 0 && this.ring.finalCheckForRequests()) yield* this.serve(env);
   }
@@ -266,6 +277,7 @@ export class Blkback {
       at += n;
     });
     const st = gnttabCopy(env, segs.map((s, i) => copyOp(s.gref, this.frontDom, f.pages[i]!, 'out')));
+    this.stats.grantCopies += st.length;
     return st.every((x) => x === GNTST.okay) ? BLKIF_RSP_OKAY : BLKIF_RSP_ERROR;
   }
 
@@ -282,7 +294,9 @@ export class Blkback {
     const ring = this.ring;
     if (!ring || this.stats.responses === this.lastPushedResponses) return;
     this.lastPushedResponses = this.stats.responses;
-    if (ring.pushResponsesAndCheckNotify()) {
+    const notify = ring.pushResponsesAndCheckNotify();
+    if (env.tracing) env.note?.({ kind: 'ring', proto: 'blkif', end: 'back', devid: this.devid, ...ring.lastPush(), notify, port: this.port });
+    if (notify) {
       this.stats.notificationsSent++;
       evtchnSend(env, this.port);
     } else this.stats.pushesSuppressed++;

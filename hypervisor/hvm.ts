@@ -46,7 +46,8 @@ export class HvmState {
   }
 }
 
-function xenOwned(op: GuestOp & { op: 'io' }): boolean {
+/** Whether Xen emulates the device at this address itself (no ioreq to the device model). */
+export function xenOwned(op: GuestOp & { op: 'io' }): boolean {
   if (op.space === 'mmio') return op.addr >= LAPIC_BASE && op.addr < LAPIC_BASE + 0x1000;
   return XEN_PORTS.some(([lo, hi]) => op.addr >= lo && op.addr <= hi);
 }

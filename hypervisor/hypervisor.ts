@@ -305,6 +305,12 @@ export class Hypervisor {
         }
         return pending;
       },
+      get tracing() {
+        return hv.trace.on;
+      },
+      note: (note) => {
+        if (hv.trace.on) hv.trace.emit({ type: 'guest', t: hv.engine.now, dom: d.id, vcpu: v.id, note });
+      },
       foreignPage: (domid, gfn) => {
         const t = hv.domains.get(domid);
         if (!t || !(d.privileged || d.dmTarget === domid)) return undefined;

@@ -3,6 +3,7 @@
 // ever built: tracing costs one property read per trace point.
 import { Subject, type Observable } from 'rxjs';
 import type { Runstate } from './public/xen';
+import type { GuestNote } from './public/notes';
 
 export type TraceEvent =
   | { type: 'sched'; t: number; pcpu: number; dom: number; vcpu: number; reason: SchedReason; detail: string }
@@ -14,7 +15,9 @@ export type TraceEvent =
   | { type: 'hypercall'; t: number; dom: number; vcpu: number; name: string; op: string; rc: number }
   | { type: 'evtchn'; t: number; dom: number; port: number; what: string; peer?: { dom: number; port: number } }
   | { type: 'vmexit'; t: number; dom: number; vcpu: number; reason: number; space: 'pio' | 'mmio'; dir: 'in' | 'out'; addr: number; size: number; value: number }
-  | { type: 'note'; t: number; dom: number; what: string };
+  | { type: 'note'; t: number; dom: number; what: string }
+  /** A kernel's narration point (public/notes), reported through VcpuEnv.note. */
+  | { type: 'guest'; t: number; dom: number; vcpu: number; note: GuestNote };
 
 export type SchedReason = 'slice-expired' | 'blocked' | 'yield' | 'preempted' | 'woken' | 'paused' | 'ratelimit' | 'stolen' | 'offline';
 

@@ -136,6 +136,7 @@ abstract class RingEnd {
     this.access = options.access ?? indexAccessFor(page);
     this.dropFinalRecheck = options.dropFinalRecheck ?? false;
     this.lastPushed = (options.startIndex ?? 0) >>> 0;
+    this.pushedFrom = this.lastPushed;
     const entry = Math.max(sizes.reqSize, sizes.rspSize);
     for (let i = 0; i < this.size; i++) {
       const at = page.byteOffset + RING_HEADER_BYTES + i * entry;
@@ -169,8 +170,20 @@ abstract class RingEnd {
   protected publish(prodOffset: number, eventOffset: number, newProd: number, check: boolean): boolean {
     const oldProd = this.lastPushed;
     this.lastPushed = newProd;
+    this.pushedFrom = oldProd;
     this.access.store(prodOffset, newProd);
-    return check && notifyNeeded(oldProd, newProd, this.access.load(eventOffset));
+    if (!check) return false;
+    this.eventSeen = this.access.load(eventOffset);
+    return notifyNeeded(oldProd, newProd, this.eventSeen);
+  }
+
+  private pushedFrom: number;
+  private eventSeen = 0;
+
+  /** The last push as the notify rule saw it: the window (oldProd, newProd] and the peer's
+   *  event index read after publishing. For narration; it reads nothing shared. */
+  lastPush(): { oldProd: number; newProd: number; event: number } {
+    return { oldProd: this.pushedFrom, newProd: this.lastPushed, event: this.eventSeen };
   }
 
   /** RING_FINAL_CHECK_FOR_*: arm the event at cons+1, then look again (unless broken). */

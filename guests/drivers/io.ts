@@ -65,6 +65,11 @@ export class DriverIo {
     return this.io.memory;
   }
 
+  /** The driver's name for the register at `addr` ("status/command", "PxCI"). */
+  regName(space: 'pio' | 'mmio', addr: number): string {
+    return this.namer(space, addr);
+  }
+
   /** Starts counting an operation (an abandoned one's accesses are discarded). */
   begin(): void {
     this.count = 0;

@@ -68,9 +68,11 @@ export class Blkfront implements BlockDevice {
       yield* xs.write(`${this.fe}/protocol`, 'x86_64-abi', tx);
     }.bind(this));
     if (err !== undefined) return this.fail(`publishing the ring failed (errno ${err})`);
+    this.noteState(XenbusState.Initialised, `granted the ring page as ref ${this.ringRef}, allocated unbound port ${this.port} for dom${this.beId}, wrote ring-ref, event-channel and protocol in one transaction`);
     yield* xs.write(`${this.fe}/state`, String(XenbusState.Initialised));
     if (!(yield* this.waitBackend((s) => s === XenbusState.Connected))) return false;
     this.sizeSectors = Number((yield* xs.read(`${this.be}/sectors`)) ?? '0');
+    this.noteState(XenbusState.Connected, `saw the backend Connected, read sectors = ${this.sizeSectors}: the disk is ready`);
     yield* xs.write(`${this.fe}/state`, String(XenbusState.Connected));
     return true;
   }
@@ -132,9 +134,12 @@ export class Blkfront implements BlockDevice {
     if (this.unpushed === 0 || !this.ring) return;
     this.stats.batches++;
     this.unpushed = 0;
-    if (this.ring.pushRequestsAndCheckNotify()) {
+    const notify = this.ring.pushRequestsAndCheckNotify();
+    const env = this.k.env;
+    if (env.tracing) env.note?.({ kind: 'ring', proto: 'blkif', end: 'front', devid: this.devid, ...this.ring.lastPush(), notify, port: this.port });
+    if (notify) {
       this.stats.notificationsSent++;
-      evtchnSend(this.k.env, this.port);
+      evtchnSend(env, this.port);
     } else this.stats.pushesSuppressed++;
   }
 
@@ -168,6 +173,7 @@ export class Blkfront implements BlockDevice {
   /** Closing (5) → waits for the backend to close (6) → releases the ring → Closed (6). */
   *close(): KGen {
     const xs = this.k.xs;
+    this.noteState(XenbusState.Closing, 'stops issuing requests and asks the backend to let go');
     yield* xs.write(`${this.fe}/state`, String(XenbusState.Closing));
     for (let i = 0; i < 1000; i++) {
       const s = Number((yield* xs.read(`${this.be}/state`)) ?? '6');
@@ -175,8 +181,16 @@ export class Blkfront implements BlockDevice {
       this.backendState = s;
       while (this.backendState === s) yield* this.k.wait();
     }
+    const released = `saw the backend Closed; closed port ${this.port} and revoked ring-ref ${this.ringRef}`;
     this.releaseRing();
+    this.noteState(XenbusState.Closed, released);
     yield* xs.write(`${this.fe}/state`, String(XenbusState.Closed));
+  }
+
+  /** Narration of a state write (only while traced). */
+  private noteState(state: number, detail: string): void {
+    const env = this.k.env;
+    if (env.tracing) env.note?.({ kind: 'xenbus', end: 'front', devid: this.devid, state, detail });
   }
 
   private releaseRing(): void {

@@ -4,6 +4,7 @@
 //
 // `yield 5000` (a plain number) is shorthand for computing 5000 ns in guest user mode.
 import { SHUTDOWN, type ShutdownReason } from './xen';
+import type { GuestNote } from './notes';
 
 export type CpuMode = 'user' | 'kernel';
 
@@ -50,6 +51,10 @@ export interface VcpuEnv {
   /** Interrupt lines raised for this vCPU since the last call (the kernel's IRQ entry takes
    *  and acknowledges them; an EOI to the local APIC). */
   takeInterrupts(): number;
+  /** True while somebody watches the trace stream: check it before building a note. */
+  readonly tracing?: boolean;
+  /** Reports a narration point (./notes): free, and changing nothing in the model. */
+  note?(n: GuestNote): void;
 }
 
 /** A kernel's entry point: one program per vCPU. */

@@ -84,6 +84,7 @@ const EVENT_MAP: { [K in TraceEvent['type']]: Mapper<Of<K>> | null } = {
   domain: (e, x) => x.out.push(domainInstant(x, e.dom, e.what, 'domain', e.t, { name: e.name })),
   evtchn: (e, x) => onEvtchn(e, x),
   note: (e, x) => x.out.push(domainInstant(x, e.dom, e.what, 'note', e.t, {})),
+  guest: (e, x) => x.out.push(instant(`${e.note.kind}`, 'guest', e.t, domainPid(e.dom), vcpuTid(e.vcpu), { ...e.note })),
   vmexit: (e, x) =>
     x.out.push(instant(`vmexit ${EXIT_REASON_NAME[e.reason] ?? e.reason}`, 'vmexit', e.t, domainPid(e.dom), vcpuTid(e.vcpu), { port: `0x${e.addr.toString(16)}`, dir: e.dir, size: e.size })),
 };

@@ -68,6 +68,7 @@ const PCPU_OF: { [K in TraceEvent['type']]: (e: Of<K>, tl: Timeline) => number }
   domain: () => -1,
   evtchn: () => -1,
   note: () => -1,
+  guest: (e, tl) => tl.pcpuOf(e),
   vmexit: () => -1,
 };
 

@@ -72,6 +72,7 @@ const ENCODE: { [K in TraceEvent['type']]: Encoder<Of<K>> | null } = {
   tickle: null, // TRC_CSCHED_TICKLE needs the credit scheduler's view; not written yet
   evtchn: null, // Xen has no event-channel trace record
   note: null,
+  guest: null, // a kernel's own narration: Xen never sees ring indices or xenbus states
   vmexit: null, // TRC_HVM_VMEXIT needs the guest's rip; pvlab's exits carry the port instead
 };
 

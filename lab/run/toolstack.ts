@@ -37,8 +37,14 @@ export function introduce(hv: Hypervisor, dom0: Dom0, d: Domain): StartInfo {
   return { storeGfn, storePort };
 }
 
+/** How the backend reaches the guest's data pages: `backendtype=qdisk` is QEMU's block backend,
+ *  which copies with GNTTABOP_copy (REFERENCE §6.1); blkback (`phy`, the default) maps them. */
+export function grantModeOf(spec: DiskSpec): GrantMode {
+  return spec.backendtype === 'qdisk' ? 'copy' : 'map';
+}
+
 /** Adds one disk: xenstore directories at state 1 and the backend (hotplug) in dom0. */
-export function addDisk(hv: Hypervisor, dom0: Dom0, storage: Storage, d: Domain, spec: DiskSpec, mode: GrantMode = 'map'): Blkback | string {
+export function addDisk(hv: Hypervisor, dom0: Dom0, storage: Storage, d: Domain, spec: DiskSpec, mode: GrantMode = grantModeOf(spec)): Blkback | string {
   const devid = vdevToDevid(spec.vdev);
   if (devid === undefined) return `bad vdev ${spec.vdev}`;
   const target = storage.resolve(spec.target);
