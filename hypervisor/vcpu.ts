@@ -22,6 +22,9 @@ export class Vcpu {
   /** Interrupt lines pending for this vCPU (its virtual interrupt controller). */
   irqPending = 0;
   down = false;
+  /** Taken offline by the toolstack (`xl vcpu-set`, virDomainSetVcpus): Xen's _VPF_down. pvlab's
+   *  guest kernels honour the request at once rather than through their xenstore watch. */
+  unplugged = false;
   schedPaused = false;
   /** When it last became runnable from blocked; -1 when not waiting after a wake. */
   wokeAt = -1;
@@ -57,7 +60,7 @@ export class Vcpu {
 
   /** Runnable in Xen's sense: not paused, not blocked, not down. */
   get runnable(): boolean {
-    return !this.blocked && !this.waitingIo && !this.down && !this.schedPaused && this.domain.pauseCount === 0 && !this.domain.isDead;
+    return !this.blocked && !this.waitingIo && !this.down && !this.unplugged && !this.schedPaused && this.domain.pauseCount === 0 && !this.domain.isDead;
   }
 
   setRunstate(to: Runstate, now: number): void {
