@@ -5,12 +5,17 @@
 // map its data grants in one batch (or grant-copy, the qdisk way), submit to the physical
 // target; on completion unmap in one batch, answer with BLKIF_RSP_*, and notify only when
 // rsp_event asks for it. A frontend that overruns the ring loses its device, nothing more.
+// The backend attaches to the ring where its responses stand (Linux's BACK_RING_ATTACH), so a
+// frontend whose indices are anywhere in the u32 space works; when the frontend's directory
+// vanishes (its domain died) it disconnects, and the toolstack's remove() ends it for good.
 import { evtchnBindInterdomain, evtchnClose, evtchnSend, gnttabCopy, gnttabMap, gnttabUnmap } from '../hypervisor/public/calls';
 import type { VcpuEnv } from '../hypervisor/public/guest';
 import { GNTCOPY_dest_gref, GNTCOPY_source_gref, GNTMAP_host_map, GNTMAP_readonly, GNTST } from '../hypervisor/public/grant_table';
 import { BLKIF_RING, decodeBlkifRequest, encodeBlkifResponse, type BlkifRequest, BLKIF_RSP_OKAY, BLKIF_RSP_ERROR } from '../hypervisor/public/io/blkif';
 import { XenbusState } from '../hypervisor/public/io/xs_wire';
-import { BackRing } from '../ringbuf/ring';
+import { BackRing, SRING_REQ_PROD, SRING_RSP_PROD, ringSize } from '../ringbuf/ring';
+import { indexAccessFor } from '../ringbuf/index-access';
+import { idxDiff } from '../ringbuf/ring-idx';
 import type { DiskResult } from '../hw/disk';
 import type { BlockTarget } from './volumes';
 import type { Dom0Kernel, DGen } from './kernel';
@@ -55,6 +60,8 @@ export class Blkback {
   private inflight = 0;
   private readonly done: InFlight[] = [];
   failed: string | undefined;
+  /** Set by remove(): the device is gone, nothing more is read from or written to xenstore. */
+  removed = false;
   state: number = XenbusState.Initialising;
   readonly stats: BlkbackStats = { requests: 0, responses: 0, errors: 0, invalid: 0, notificationsSent: 0, pushesSuppressed: 0, batches: 0, bytes: 0, latencyNs: [], grantMaps: 0, unmapBatches: 0, grantCopies: 0 };
 
@@ -79,7 +86,25 @@ export class Blkback {
     xs.write(env, `${this.be}/feature-persistent`, '0');
     xs.write(env, `${this.be}/max-ring-page-order`, '0');
     this.setState(env, XenbusState.InitWait);
-    xs.watch(env, `${this.fe}/state`, `blkback-${this.frontDom}-${this.devid}`, () => this.k.defer((e) => this.frontendChanged(e)));
+    xs.watch(env, `${this.fe}/state`, this.watchToken, () => this.k.defer((e) => this.frontendChanged(e)));
+  }
+
+  private get watchToken(): string {
+    return `blkback-${this.frontDom}-${this.devid}`;
+  }
+
+  /** The toolstack removes the device (xl destroy): stop watching, let go of the ring and the
+   *  channel. Requests already at the disk still finish and unmap their pages. */
+  remove(): void {
+    if (this.removed) return;
+    this.removed = true;
+    this.k.defer((env) => this.teardown(env));
+  }
+
+  private *teardown(env: VcpuEnv): DGen {
+    this.xs.unwatch(env, `${this.fe}/state`, this.watchToken);
+    this.releaseRing(env);
+    this.state = XenbusState.Closed;
   }
 
   private setState(env: VcpuEnv | undefined, s: number, detail = ''): void {
@@ -89,7 +114,10 @@ export class Blkback {
   }
 
   private *frontendChanged(env: VcpuEnv): DGen {
-    const s = Number(this.xs.read(env, `${this.fe}/state`) ?? '0');
+    if (this.removed) return;
+    // A frontend whose state node vanished (its domain died and xenstored deleted what it
+    // owned) is as good as Closed.
+    const s = Number(this.xs.read(env, `${this.fe}/state`) ?? String(XenbusState.Closed));
     if ((s === XenbusState.Initialised || s === XenbusState.Connected) && !this.connected && this.state !== XenbusState.Closed) {
       this.connect(env);
     } else if ((s === XenbusState.Closing || s === XenbusState.Closed) && this.state !== XenbusState.Closed) {
@@ -104,6 +132,11 @@ export class Blkback {
     const [m] = gnttabMap(env, [{ dom: this.frontDom, ref, flags: GNTMAP_host_map }]);
     if (!m || m.status !== GNTST.okay) return this.error(env, `mapping ring-ref ${ref} failed (${m?.status})`);
     const page = env.mappedPage(m.handle);
+    const start = page ? attachIndex(page.page) : undefined;
+    if (start === undefined) {
+      gnttabUnmap(env, [m.handle]);
+      return this.error(env, 'frontend provided bogus ring requests (req_prod more than a ring ahead at connect)');
+    }
     const port = evtchnBindInterdomain(env, this.frontDom, evtchn);
     if (!page || port < 0) {
       gnttabUnmap(env, [m.handle]);
@@ -111,7 +144,7 @@ export class Blkback {
     }
     this.ringHandle = m.handle;
     this.port = port;
-    this.ring = new BackRing(page.page, BLKIF_RING);
+    this.ring = new BackRing(page.page, BLKIF_RING, { startIndex: start });
     this.k.dispatch[0]!.bind(port, () => this.k.defer((e) => this.serve(e)));
     this.connected = true;
     this.xs.write(env, `${this.be}/sectors`, String(this.target.sizeSectors));
@@ -304,6 +337,16 @@ export class Blkback {
 
   private lastPushedResponses = 0;
   private readonly scratch: ScratchPage[] = [];
+}
+
+/**
+ * BACK_RING_ATTACH, as Linux blkback connects: resume at the ring's rsp_prod, whatever value
+ * the frontend started its indices at; undefined if req_prod is already more than a ring ahead.
+ */
+function attachIndex(page: Uint8Array): number | undefined {
+  const a = indexAccessFor(page);
+  const rspProd = a.load(SRING_RSP_PROD);
+  return idxDiff(a.load(SRING_REQ_PROD), rspProd) > ringSize(page.byteLength, BLKIF_RING) ? undefined : rspProd;
 }
 
 /** One page of a grant copy between the guest's gref and a dom0 scratch page. */

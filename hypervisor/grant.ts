@@ -70,6 +70,8 @@ const isRejection = (x: unknown): x is GrantRejection => typeof x === 'object' &
 export interface MapResult { status: number; handle: number; mfn: number; devBusAddr: number; reason?: GrantRejection }
 export interface UnmapResult { status: number; reason?: GrantRejection }
 export interface SetupResult { status: number; frames: number[]; reason?: GrantRejection }
+/** One live mapping as invariant checkers and reports see it (never handed to guests). */
+export interface LiveMapping { mapper: number; handle: number; granter: number; ref: number; mfn: number; writable: boolean }
 /** A mapped page as a backend sees it. Writing it when `writable` is false is a pvlab bug. */
 export interface MappedFrame { page: Uint8Array; mfn: number; writable: boolean }
 
@@ -263,6 +265,18 @@ export class GrantTables {
     const m = this.doms.get(mapper)?.maptrack.get(handle);
     if (m === undefined) return undefined;
     return { page: this.deps.memory.page(m.mfn), mfn: m.mfn, writable: (m.kinds & WRITE_KINDS) !== 0 };
+  }
+
+  /** Every live mapping of every domain, in (mapper, handle) order: read-only, for checkers. */
+  liveMappings(): LiveMapping[] {
+    const out: LiveMapping[] = [];
+    for (const [mapper, s] of this.doms) {
+      for (const h of s.maptrack.handles()) {
+        const m = s.maptrack.get(h)!;
+        out.push({ mapper, handle: h, granter: m.table.domid, ref: m.ref, mfn: m.mfn, writable: (m.kinds & WRITE_KINDS) !== 0 });
+      }
+    }
+    return out;
   }
 
   /** True while some domain maps `mfn`: domain teardown must not free such a frame. */

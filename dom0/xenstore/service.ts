@@ -2,8 +2,10 @@
 // (a page dom0 maps) and an interdomain event channel, and serves dom0's own kernel code
 // (backends, the toolstack) directly. Each request costs dom0 CPU; replies and watch events
 // go back over the rings, with a notification, in the order xenstored produced them.
+// A domain that does not read its replies stalls only itself: past XS_MAX_QUEUED_* of output
+// waiting for room in its ring, its requests stay unread and watch events for it are dropped.
 import type { VcpuEnv } from '../../hypervisor/public/guest';
-import { evtchnSend } from '../../hypervisor/public/calls';
+import { evtchnClose, evtchnSend } from '../../hypervisor/public/calls';
 import { decodeMessage, encodeMessage, parseWatchEvent, xsRequest, type XsMessage, replyErrno, fromUtf8, XS } from '../../hypervisor/public/io/xs_wire';
 import { XsServerEnd } from '../../ringbuf/xsring';
 import type { Dom0Kernel } from '../kernel';
@@ -13,6 +15,8 @@ interface Conn {
   domid: number;
   ring: XsServerEnd;
   localPort: number;
+  /** The dom0 vCPU whose dispatch table has the port's handler. */
+  vcpu: number;
   rx: Uint8Array;
   out: Uint8Array[];
   broken?: string;
@@ -21,11 +25,29 @@ interface Conn {
 /** Requests served per event before yielding the CPU back (bounds one burst). */
 export const XS_REQUESTS_PER_BURST = 64;
 
+/**
+ * Output one connection may have waiting for room in its ring. Past either bound xenstored
+ * reads no more of the domain's requests, and drops watch events for it, until the domain
+ * reads its replies: XSA-326's outstanding-request quota (20) and memory quota, simplified.
+ */
+export const XS_MAX_QUEUED_MESSAGES = 20;
+export const XS_MAX_QUEUED_BYTES = 64 * 1024;
+
+function queuedBytes(c: Conn): number {
+  return c.out.reduce((n, m) => n + m.length, 0);
+}
+
+function backlogged(c: Conn): boolean {
+  return c.out.length >= XS_MAX_QUEUED_MESSAGES || queuedBytes(c) >= XS_MAX_QUEUED_BYTES;
+}
+
 export class XenstoreService {
   readonly xsd = new Xenstored();
   private readonly conns = new Map<number, Conn>();
   private readonly localWatches = new Map<string, (path: string) => void>();
   private reqId = 1;
+  /** Serves skipped because the domain had not read its replies; watch events dropped for it. */
+  readonly backPressure = { stalls: 0, eventsDropped: 0 };
 
   constructor(private readonly k: Dom0Kernel) {
     this.xsd.connect(0);
@@ -33,20 +55,41 @@ export class XenstoreService {
 
   /** INTRODUCE: serve `domid` on `ring` through dom0's `localPort` (already bound). */
   introduce(domid: number, page: Uint8Array, localPort: number, dispatchVcpu = 0): void {
-    const c: Conn = { domid, ring: new XsServerEnd(page), localPort, rx: new Uint8Array(0), out: [] };
+    const c: Conn = { domid, ring: new XsServerEnd(page), localPort, vcpu: dispatchVcpu, rx: new Uint8Array(0), out: [] };
     this.conns.set(domid, c);
     this.xsd.introduceDomain(domid);
     this.k.dispatch[dispatchVcpu]?.bind(localPort, () => this.k.defer((env) => this.serve(env, c)));
   }
 
-  /** Forgets a domain: its connection, its watches, the nodes it owns. */
+  /** Forgets a domain: its connection, its watches, the nodes it owns, and dom0's end of
+   *  its store channel (closed by dom0's kernel, which defers the hypercall). */
   release(domid: number): void {
+    const c = this.conns.get(domid);
     this.conns.delete(domid);
     this.xsd.releaseDomain(domid);
+    if (c === undefined) return;
+    c.broken = 'released';
+    this.k.dispatch[c.vcpu]?.unbind(c.localPort);
+    this.k.defer((env) => this.closePort(env, c.localPort));
+  }
+
+  /** Output waiting for room in `domid`'s ring, in messages and bytes (for tests and reports). */
+  queued(domid: number): { messages: number; bytes: number } {
+    const c = this.conns.get(domid);
+    return c ? { messages: c.out.length, bytes: queuedBytes(c) } : { messages: 0, bytes: 0 };
+  }
+
+  private *closePort(env: VcpuEnv, port: number): Generator<never, void, number> {
+    evtchnClose(env, port);
   }
 
   private *serve(env: VcpuEnv, c: Conn): Generator<never, void, number> {
     if (c.broken) return;
+    this.flush(env, c); // the room the domain made by reading goes to what waited for it
+    if (backlogged(c)) {
+      this.backPressure.stalls++;
+      return;
+    }
     const r = c.ring.read();
     if (r.kind !== 'ok') {
       c.broken = 'bogus ring indices';
@@ -54,6 +97,8 @@ export class XenstoreService {
     }
     c.rx = concat(c.rx, r.bytes);
     for (let n = 0; n < XS_REQUESTS_PER_BURST; n++) {
+      if (backlogged(c)) this.flush(env, c);
+      if (backlogged(c)) break;
       const d = decodeMessage(c.rx);
       if (d.kind === 'incomplete') break;
       if (d.kind === 'rejected') {
@@ -66,7 +111,7 @@ export class XenstoreService {
     }
     this.routeEvents(env);
     this.flush(env, c);
-    if (c.rx.length > 0 && decodeMessage(c.rx).kind === 'message') this.k.defer((e) => this.serve(e, c));
+    if (!backlogged(c) && c.rx.length > 0 && decodeMessage(c.rx).kind === 'message') this.k.defer((e) => this.serve(e, c));
   }
 
   /** Dom0's own request: handled at once, charged to dom0. */
@@ -123,6 +168,10 @@ export class XenstoreService {
       else {
         const c = this.conns.get(domid);
         if (!c) continue;
+        if (queuedBytes(c) >= XS_MAX_QUEUED_BYTES) {
+          this.backPressure.eventsDropped++;
+          continue;
+        }
         c.out.push(encodeMessage(msg));
         touched.add(c);
       }
@@ -148,7 +197,7 @@ export class XenstoreService {
   }
 
   private *notify(env: VcpuEnv, c: Conn): Generator<never, void, number> {
-    evtchnSend(env, c.localPort);
+    if (!c.broken) evtchnSend(env, c.localPort); // a released connection's port may be closed
   }
 }
 

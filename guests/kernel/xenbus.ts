@@ -8,7 +8,7 @@ import type { VcpuEnv } from '../../hypervisor/public/guest';
 import {
   XS, decodeMessage, encodeMessage, fromUtf8, joinStrings, parseWatchEvent, replyErrno, utf8, xsMessage, type XsMessage,
 } from '../../hypervisor/public/io/xs_wire';
-import { XsClientEnd } from '../../ringbuf/xsring';
+import { XENSTORE_RING_SIZE, XsClientEnd } from '../../ringbuf/xsring';
 import { EAGAIN } from '../../hypervisor/public/errno';
 import type { KGen } from './types';
 
@@ -41,8 +41,11 @@ export class XenbusClient {
   /** The store port's handler: pull every byte xenstored wrote, decode whole messages. */
   onEvent(): void {
     if (this.broken) return;
+    const wasFull = this.ring.available() === XENSTORE_RING_SIZE;
     const r = this.ring.read();
     if (r.kind !== 'ok') return this.fail('xenstore ring indices are bogus');
+    // xenstored stopped writing when the ring filled: tell it there is room again (Linux xb_read).
+    if (wasFull && r.bytes.length > 0) evtchnSend(this.host.env, this.port);
     this.rx = concat(this.rx, r.bytes);
     for (;;) {
       const d = decodeMessage(this.rx);

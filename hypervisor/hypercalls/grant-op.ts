@@ -3,7 +3,7 @@
 // PTE; each unmap clears one and the batch ends with a TLB shootdown; copies are charged at
 // memory bandwidth. All time is charged to the calling vCPU as hypervisor time.
 import { EFAULT, EINVAL, ENOSYS } from '../public/errno';
-import { GNTST, GNTTABOP, type CopyOp, type MapOp } from '../public/grant_table';
+import { GNTST, GNTTABOP, gntstName, type CopyOp, type MapOp } from '../public/grant_table';
 import type { Hypervisor } from '../hypervisor';
 import type { Vcpu } from '../vcpu';
 
@@ -18,11 +18,15 @@ function isInt(x: unknown): x is number {
 
 export function grantOp(hv: Hypervisor) {
   return (v: Vcpu, args: readonly unknown[]): number => {
-    const [cmd, list] = args;
+    const [cmd, list, count] = args;
     if (!isInt(cmd)) return -EFAULT;
     if (!Array.isArray(list)) return -EFAULT;
-    if (list.length > GNTTAB_MAX_BATCH) return -EINVAL;
-    const ops = list as Rec[];
+    // Xen reads `count` elements of the guest's list: a count that is negative or past the
+    // batch limit is -EINVAL; one past the end of the list would read beyond it, -EFAULT.
+    const n = count === undefined ? list.length : count;
+    if (!isInt(n) || n < 0 || n > GNTTAB_MAX_BATCH) return -EINVAL;
+    if (n > list.length) return -EFAULT;
+    const ops = list.slice(0, n) as Rec[];
     const me = v.domain.id;
     const costs = hv.profile.hypervisor;
     switch (cmd) {
@@ -36,6 +40,7 @@ export function grantOp(hv: Hypervisor) {
           op['status'] = r.status;
           op['handle'] = r.handle;
           op['dev_bus_addr'] = r.devBusAddr;
+          if (r.reason) refused(hv, me, `map of dom${op['dom']} ref ${op['ref']}`, r.reason.kind, r.status);
           if (r.reason) op['reason'] = r.reason.kind;
           v.hvOwedNs += costs.grantMapNs;
         }
@@ -48,6 +53,7 @@ export function grantOp(hv: Hypervisor) {
           }
           const r = hv.grants.unmap(me, op['handle'], isInt(op['dev_bus_addr']) ? op['dev_bus_addr'] : 0);
           op['status'] = r.status;
+          if (r.reason) refused(hv, me, `unmap of handle ${op['handle']}`, r.reason.kind, r.status);
           v.hvOwedNs += costs.grantUnmapNs;
         }
         if (ops.length > 0) v.hvOwedNs += costs.tlbShootdownNs;
@@ -84,6 +90,11 @@ export function grantOp(hv: Hypervisor) {
         return -ENOSYS;
     }
   };
+}
+
+/** The guest sees only the GNTST_* code; the trace keeps pvlab's precise reason. */
+function refused(hv: Hypervisor, dom: number, what: string, reason: string, status: number): void {
+  if (hv.trace.on) hv.trace.emit({ type: 'note', t: hv.engine.now, dom, what: `grant ${what} refused: ${reason} (${gntstName(status)})` });
 }
 
 function isRec(x: unknown): x is Rec {

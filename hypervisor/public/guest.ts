@@ -90,7 +90,10 @@ export function malformedGuestOp(op: unknown): string | undefined {
       return typeof o['reason'] === 'string' && Object.hasOwn(SHUTDOWN, o['reason']) ? undefined : `shutdown for reason ${String(o['reason'])}`;
     case 'io':
       return (o['space'] === 'pio' || o['space'] === 'mmio') && (o['dir'] === 'in' || o['dir'] === 'out') ? undefined : 'I/O with no such space or direction';
-    default:
+    case 'mmu':
+    case 'syscall':
+      return Number.isSafeInteger(o['count']) && (o['count'] as number) >= 0 ? undefined : `${String(o['op'])} ${String(o['count'])} times`;
+    default: // a new kind of operation must be added above, or its guests are crashed
       return `no operation called ${String(o['op'])}`;
   }
 }

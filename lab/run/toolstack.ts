@@ -1,7 +1,8 @@
 // The toolstack's part of `xl create` for a PV guest (REFERENCE §5.2, §8.2): the xenstore
 // ring and its event channel (start_info's store_mfn/store_evtchn), INTRODUCE to xenstored,
 // the domain's home in xenstore, and for each disk the frontend and backend directories at
-// state 1 with libxl's keys and permissions, plus the blkback that serves it.
+// state 1 with libxl's keys and permissions, plus the blkback that serves it. And the reverse,
+// `destroyGuest`: what `xl destroy` cleans up around the dying domain.
 import type { Hypervisor } from '../../hypervisor/hypervisor';
 import type { Domain } from '../../hypervisor/domain';
 import { xsRingInit } from '../../ringbuf/xsring';
@@ -41,6 +42,25 @@ export function introduce(hv: Hypervisor, dom0: Dom0, d: Domain): StartInfo {
  *  which copies with GNTTABOP_copy (REFERENCE §6.1); blkback (`phy`, the default) maps them. */
 export function grantModeOf(spec: DiskSpec): GrantMode {
   return spec.backendtype === 'qdisk' ? 'copy' : 'map';
+}
+
+/**
+ * `xl destroy` of a PV guest: the hypervisor kills the domain (its ports close, its own
+ * mappings go, frames others still map stay allocated until unmapped); xenstored releases its
+ * connection (watches, transactions and the nodes it owned go, dom0's end of the store channel
+ * closes); each backend lets go of its ring and channel; the toolstack removes the backend and
+ * home directories. Dom0's share runs as deferred kernel work, so dom0 is kicked to run it.
+ * Requests already at a disk finish first and unmap their pages then. Returns 0 or -errno.
+ */
+export function destroyGuest(hv: Hypervisor, dom0: Dom0, d: Domain, backends: readonly Blkback[]): number {
+  const rc = hv.destroy(d.id);
+  if (rc < 0) return rc;
+  for (const bb of backends) bb.remove();
+  dom0.xs.release(d.id);
+  dom0.xs.rm(undefined, `/local/domain/0/backend/vbd/${d.id}`);
+  dom0.xs.rm(undefined, `/local/domain/${d.id}`);
+  hv.evtchn.send(0, dom0.kernel.irqPort); // dom0's kernel IPI: its deferred work runs now
+  return 0;
 }
 
 /** Adds one disk: xenstore directories at state 1 and the backend (hotplug) in dom0. */
