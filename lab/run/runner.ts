@@ -2,6 +2,7 @@
 // simulated times) are applied as engine events, so they interleave deterministically.
 import type { Scenario } from '../scenario/types';
 import { buildReport, type RunReport } from './report';
+import { scheduleTimeline } from './timeline';
 import { buildWorld, type World } from './world';
 
 export interface RunOutcome {
@@ -25,6 +26,7 @@ export const DEFAULT_SLICES = 1000;
 
 export function runScenario(scenario: Scenario, hooks: RunHooks = {}): RunOutcome {
   const world = buildWorld(scenario);
+  scheduleTimeline(world);
   hooks.onWorld?.(world);
   const end = scenario.duration;
   if (!hooks.onSlice) world.engine.run(end);

@@ -1,15 +1,25 @@
 // A small `xl` for the lab: the toolstack commands a scenario or a test can issue against a
-// running host (list, pause, unpause, destroy, shutdown, sched-credit), with xl's output and
+// running host (list, pause, unpause, destroy, shutdown, sched-credit here; create, vcpu-pin,
+// vcpu-set, vcpu-list, block-attach and block-detach in ./xl-more), with xl's output and
 // its wording for errors. The toolstack is dom0's business in Xen; in pvlab the lab drives
 // the hypervisor's domctl paths directly on dom0's behalf.
 import { errnoName } from '../../hypervisor/public/errno';
-import type { Domain } from '../../hypervisor/domain';
+import { splitWords } from '../libvirt/virsh-args';
+import type { Domain as DomainSpec } from '../scenario/types';
 import type { World } from './world';
+import { xlBlockAttach, xlBlockDetach, xlCreate, xlVcpuList, xlVcpuPin, xlVcpuSet } from './xl-more';
+import { findDomain, pad, type XlResult } from './xl-common';
 
-export type XlResult = { ok: true; output: string } | { ok: false; error: string };
+export { findDomain, pad, type XlResult };
 
-export function xl(w: World, command: string): XlResult {
-  const argv = command.trim().split(/\s+/);
+/** `create` is given the domain its config describes (a timeline reads and checks it at load). */
+export interface XlOptions {
+  create?: DomainSpec;
+}
+
+export function xl(w: World, command: string, opts: XlOptions = {}): XlResult {
+  const argv = splitWords(command);
+  if (typeof argv === 'string') return { ok: false, error: `xl: ${argv}` };
   const [verb, ...args] = argv;
   switch (verb) {
     case 'list':
@@ -21,21 +31,21 @@ export function xl(w: World, command: string): XlResult {
       return lifecycle(w, verb, args[0]);
     case 'sched-credit':
       return schedCredit(w, args);
+    case 'create':
+      return xlCreate(w, args, opts.create);
+    case 'vcpu-pin':
+      return xlVcpuPin(w, args);
+    case 'vcpu-set':
+      return xlVcpuSet(w, args);
+    case 'vcpu-list':
+      return xlVcpuList(w, args);
+    case 'block-attach':
+      return xlBlockAttach(w, args);
+    case 'block-detach':
+      return xlBlockDetach(w, args);
     default:
       return { ok: false, error: `xl: command not implemented: ${verb ?? ''}` };
   }
-}
-
-/** Resolves a domain name or id the way xl does. */
-export function findDomain(w: World, ident: string | undefined): Domain | string {
-  if (ident === undefined) return 'xl: a domain name or id is required';
-  const byName = w.hv.domainByName(ident);
-  if (byName) return byName;
-  if (/^\d+$/.test(ident)) {
-    const d = w.hv.domain(Number(ident));
-    if (d) return d;
-  }
-  return `${ident} is an invalid domain identifier (rc=-6)`;
 }
 
 function lifecycle(w: World, verb: 'pause' | 'unpause' | 'destroy' | 'shutdown', ident: string | undefined): XlResult {
@@ -79,9 +89,4 @@ export function xlList(w: World): string {
     return pad(d.name, 40) + pad(String(d.id), 5, true) + pad(String(d.config.memoryMiB), 6, true) + pad(String(d.vcpus.length), 6, true) + pad(d.stateLetters(), 11, true) + pad(cpu.toFixed(1), 10, true);
   });
   return [head, ...rows].join('\n');
-}
-
-export function pad(s: string, n: number, right = false): string {
-  if (s.length >= n) return right ? ' ' + s : s + ' ';
-  return right ? s.padStart(n) : s.padEnd(n);
 }

@@ -1,0 +1,121 @@
+// The QEMU driver (qemu:///system): libvirt managing a KVM host, where each guest is a QEMU
+// process whose vCPU threads the host kernel schedules with CFS. There is no dom0 to list;
+// suspend and resume stop and continue the vCPU threads (QMP `stop`/`cont`); shutdown is the
+// ACPI power button; destroy kills the QEMU process. The scheduler parameters are the VM
+// cgroup's: cpu_shares (cgroup v1 cpu.shares, 1024 by default) — which the CFS scheduler reads
+// from the domain's weight — and the bandwidth knobs libvirt shows beside it (vcpu_period,
+// vcpu_quota, ...), which pvlab reports at their defaults and does not model.
+import type { Domain } from '../../../hypervisor/domain';
+import { createGuest, type World } from '../../run/world';
+import type { Domain as DomainSpec, DiskSpec } from '../../scenario/types';
+import { mib, type DomainDef } from '../def';
+import type { SchedParam } from '../driver';
+import { ok, virErr, VIR_ERR, VIR_FROM, type VirResult } from '../errors';
+import { CPU_SHARES_MAX, CPU_SHARES_MIN } from '../xml-node';
+import { uuidFor } from '../xml-parse';
+import { SimHostDriver, workloadFor, type StopOp } from './host';
+
+const FROM = VIR_FROM.QEMU;
+/** cgroup v1 cpu.shares when libvirt sets none. */
+export const DEFAULT_CPU_SHARES = 1024;
+/** CFS bandwidth defaults: a 100 ms period, no quota. */
+const PERIOD_US = 100_000;
+const NO_QUOTA = -1;
+const VDEV = /^(vd[a-z]+|hd[a-z]|sd[a-z]+)[0-9]*$/;
+
+/** Whether a simulated host runs KVM (`host: {hypervisor: kvm}`) rather than Xen. */
+export function kvmHostOf(w: World): boolean {
+  return (w.scenario.host as { hypervisor?: string }).hypervisor === 'kvm';
+}
+
+export class QemuDriver extends SimHostDriver {
+  readonly uri = 'qemu:///system';
+  readonly type = 'QEMU';
+  readonly from = FROM;
+  readonly virtTypes = ['kvm', 'qemu'] as const;
+
+  constructor(world: World) {
+    super(world);
+  }
+
+  adopt(id: number): DomainDef | undefined {
+    const d = this.hv.domain(id);
+    if (!d) return undefined;
+    const cfg = d.config;
+    return {
+      virtType: 'kvm', name: d.name, uuid: uuidFor(d.name), memoryKiB: (cfg.maxmemMiB ?? cfg.memoryMiB) * 1024, currentMemoryKiB: cfg.memoryMiB * 1024,
+      maxVcpus: d.vcpus.length, vcpus: d.vcpus.filter((v) => !v.unplugged).length, osType: 'hvm', disks: [], interfaces: [],
+      onPoweroff: 'destroy', onReboot: 'restart', onCrash: 'destroy', cpuShares: d.weight,
+    };
+  }
+
+  protected build(def: DomainDef): VirResult<Domain> {
+    const failed = (why: string) => virErr<Domain>(VIR_ERR.OPERATION_FAILED, FROM, `domain '${def.name}' failed to start: ${why}`);
+    if (this.nameTaken(def.name)) return failed(`a guest named ${def.name} is already running`);
+    const spec = this.specFromDef(def);
+    if (!spec.ok) return spec;
+    const d = createGuest(this.world, spec.value);
+    if (typeof d !== 'string') return ok(d);
+    this.reapHalfBuilt(def.name);
+    return failed(d);
+  }
+
+  protected failure(op: StopOp, id: number): string {
+    return `QEMU refused to ${op} domain ${id}`;
+  }
+
+  schedType(): string {
+    return 'posix';
+  }
+
+  getSched(id: number | undefined, def: DomainDef): VirResult<SchedParam[]> {
+    const shares = id === undefined ? (def.cpuShares ?? DEFAULT_CPU_SHARES) : this.live(id);
+    if (typeof shares !== 'number' && !shares.ok) return shares;
+    const value = typeof shares === 'number' ? shares : shares.value.weight;
+    const period = (field: string): SchedParam => ({ field, type: 'ullong', value: PERIOD_US });
+    const quota = (field: string): SchedParam => ({ field, type: 'llong', value: NO_QUOTA });
+    return ok([
+      { field: 'cpu_shares', type: 'ullong', value }, period('vcpu_period'), quota('vcpu_quota'), period('emulator_period'), quota('emulator_quota'),
+      period('global_period'), quota('global_quota'), period('iothread_period'), quota('iothread_quota'),
+    ]);
+  }
+
+  setSched(id: number | undefined, def: DomainDef, params: Record<string, number>): VirResult<DomainDef> {
+    const unknown = this.unknownParam(params, ['cpu_shares']);
+    if (unknown) return unknown;
+    const shares = params.cpu_shares;
+    if (shares === undefined) return ok(def);
+    if (!Number.isInteger(shares) || shares < CPU_SHARES_MIN || shares > CPU_SHARES_MAX) {
+      return virErr(VIR_ERR.INVALID_ARG, FROM, `shares must be in range [${CPU_SHARES_MIN}, ${CPU_SHARES_MAX}]`);
+    }
+    if (id !== undefined) {
+      const d = this.live(id);
+      if (!d.ok) return d;
+      if (this.hv.scheduler.adjust(d.value, { weight: shares }) < 0) return virErr(VIR_ERR.OPERATION_FAILED, FROM, `Unable to set cpu shares tunable to ${shares}`);
+    }
+    return ok({ ...def, cpuShares: shares });
+  }
+
+  machine(): string {
+    return 'pc-i440fx-8.2';
+  }
+
+  /** The guest QEMU would run for this definition. */
+  private specFromDef(def: DomainDef): VirResult<DomainSpec> {
+    if (def.osType !== 'hvm') return virErr(VIR_ERR.CONFIG_UNSUPPORTED, FROM, `os type '${def.osType}' needs Xen; QEMU/KVM runs hvm guests`);
+    const disks: DiskSpec[] = [];
+    for (const d of def.disks) {
+      if (!VDEV.test(d.target)) return virErr(VIR_ERR.CONFIG_UNSUPPORTED, FROM, `disk target '${d.target}' is not a QEMU device name (vd*, hd* or sd*)`);
+      if (d.source !== undefined && d.type === 'block' && !this.world.storage.resolve(d.source)) return virErr(VIR_ERR.OPERATION_FAILED, FROM, `Cannot access storage file '${d.source}': No such file or directory`);
+      disks.push({ vdev: d.target, target: d.source ?? '', access: d.readonly ? 'ro' : 'rw', format: 'raw', ...(d.device === 'cdrom' ? { devtype: 'cdrom' as const } : {}) });
+    }
+    const workload = workloadFor(def, disks);
+    if (!workload.ok) return workload;
+    return ok({
+      name: def.name, type: 'hvm', vcpus: def.maxVcpus, maxvcpus: def.maxVcpus, memory: mib(def.currentMemoryKiB), maxmem: mib(def.memoryKiB),
+      cpus: undefined, cpu_weight: def.cpuShares ?? DEFAULT_CPU_SHARES, cap: 0, disk: disks,
+      vif: def.interfaces.map((i) => ({ bridge: i.source, ...(i.mac ? { mac: i.mac } : {}), ...(i.model ? { model: i.model } : {}) })),
+      workload: workload.value,
+    });
+  }
+}
