@@ -67,8 +67,10 @@ function exitStatus(e: unknown): number {
     return 2;
   }
   if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-  const what = e instanceof Error ? (e.stack ?? e.message) : String(e);
-  process.stderr.write(`${p.red('pvlab: the run failed:')} ${what}\n`);
+  // A system error (a full disk, a file that cannot be written) says enough; a bug needs its stack.
+  const system = e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string';
+  const what = e instanceof Error ? (system ? e.message : (e.stack ?? e.message)) : String(e);
+  process.stderr.write(`${p.red('pvlab: failed:')} ${what}\n`);
   return 1;
 }
 

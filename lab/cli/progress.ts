@@ -64,8 +64,9 @@ export class Progress {
     const elapsedMs = this.clock() - this.startMs;
     if (!this.bar && elapsedMs < this.delayMs) return;
     const payload = { label: s.label ?? '', detail: detail(s, elapsedMs) };
-    if (!this.bar) this.start(payload);
-    this.bar!.update(Math.min(s.done, this.total), payload);
+    const done = Math.min(s.done, this.total);
+    if (!this.bar) this.start(done, payload);
+    else this.bar.update(done, payload);
   }
 
   /** Clears the bar, if one was drawn. Idempotent. */
@@ -74,7 +75,7 @@ export class Progress {
     this.bar = undefined;
   }
 
-  private start(payload: { label: string; detail: string }): void {
+  private start(done: number, payload: { label: string; detail: string }): void {
     this.bar = new cliProgress.SingleBar({
       stream: this.stream as NodeJS.WritableStream,
       format: '{label} [{bar}] {percentage}% | {detail}',
@@ -83,7 +84,7 @@ export class Progress {
       hideCursor: true,
       fps: 5,
     }, cliProgress.Presets.legacy);
-    this.bar.start(this.total, 0, payload);
+    this.bar.start(this.total, done, payload);
     this.shown = true;
   }
 }

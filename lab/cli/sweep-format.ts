@@ -26,5 +26,6 @@ export function renderSweep(s: SweepResult): string {
 export function sweepCsv(s: SweepResult): string {
   const keys = s.axes.map((a) => a.key);
   const rows: Cell[][] = s.points.flatMap((p) => runRows(p.report).map((r) => [p.index, ...keys.map((k) => p.set[k] ?? ''), ...r]));
-  return toCsv(['point', ...keys, ...RUN_HEADER], rows);
+  // Axis columns are named `set <key>`, so `--set seed=1,2` does not clash with the run's own seed column.
+  return toCsv(['point', ...keys.map((k) => `set ${k}`), ...RUN_HEADER], rows);
 }

@@ -3,7 +3,7 @@
 // ...), numbered from 0 in that order; and `--shard i/n`, which splits the points into n
 // contiguous blocks of nearly equal size, as test runners shard their tests, so n machines run
 // n shards and the union of their points is the whole sweep, each point once.
-import { COMMAND_LINE, parseSetting, ScenarioError } from '../scenario/index';
+import { COMMAND_LINE, parseKeyPath, parseSetting, ScenarioError } from '../scenario/index';
 
 export interface SweepAxis {
   key: string;
@@ -28,11 +28,15 @@ export interface Shard {
 
 /** `key=v1,v2,...`; commas inside [], {} or quotes belong to a value (`cpus=[0,1],[2,3]`). */
 export function parseAxis(spec: string): SweepAxis {
-  const first = parseSetting(spec);
-  const values = splitTopLevel(first.text);
-  if (values.some((v) => v === '')) throw new ScenarioError({ file: COMMAND_LINE, keyPath: `--set ${first.key}`, problem: `an empty value in ${JSON.stringify(first.text)}` });
-  for (const v of values) parseSetting(`${first.key}=${v}`); // each value must be valid YAML
-  return { key: first.key, values };
+  const eq = spec.indexOf('=');
+  if (eq <= 0) throw new ScenarioError({ file: COMMAND_LINE, keyPath: '--set', problem: `expected key=value,value,... (got ${JSON.stringify(spec)})` });
+  const key = spec.slice(0, eq).trim();
+  parseKeyPath(key);
+  const text = spec.slice(eq + 1);
+  const values = splitTopLevel(text);
+  if (values.some((v) => v === '')) throw new ScenarioError({ file: COMMAND_LINE, keyPath: `--set ${key}`, problem: `an empty value in ${JSON.stringify(text)}` });
+  for (const v of values) parseSetting(`${key}=${v}`); // each value must be valid YAML
+  return { key, values };
 }
 
 function splitTopLevel(text: string): string[] {
