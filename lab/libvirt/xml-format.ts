@@ -25,7 +25,8 @@ export function formatDomainXML(def: DomainDef, live: LiveFacts): string {
   if (shares !== undefined) out.push('  <cputune>', `    <shares>${shares}</shares>`, '  </cputune>');
   out.push('  <os>', `    <type arch='x86_64' machine='${live.machine}'>${def.osType}</type>`, '  </os>');
   out.push(`  <on_poweroff>${def.onPoweroff}</on_poweroff>`, `  <on_reboot>${def.onReboot}</on_reboot>`, `  <on_crash>${def.onCrash}</on_crash>`);
-  out.push('  <devices>', ...def.disks.flatMap(diskLines), ...def.interfaces.flatMap(interfaceLines), '  </devices>');
+  const devices = [...def.disks.flatMap(diskLines), ...def.interfaces.flatMap(interfaceLines)];
+  if (devices.length > 0) out.push('  <devices>', ...devices, '  </devices>');
   out.push('</domain>');
   return out.join('\n') + '\n';
 }

@@ -6,6 +6,7 @@
 // it does not know. The XML itself is read by fast-xml-parser.
 import { createHash } from 'node:crypto';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { issueFromZod } from '../scenario/issues';
 import { workloadSchema } from '../scenario/workload';
 import { LIFECYCLE_ACTIONS, PVLAB_XMLNS, VIRT_TYPES, type DiskDef, type DomainDef, type InterfaceDef, type LifecycleAction, type OsType, type VirtType } from './def';
 import { ok, virErr, VIR_ERR, VIR_FROM, type VirResult } from './errors';
@@ -154,9 +155,8 @@ function workloadOf(metadata: XmlNode | undefined): Pick<DomainDef, 'workload'> 
   }
   const r = workloadSchema.safeParse(raw);
   if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const at = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-    throw new XmlProblem(VIR_ERR.XML_ERROR, `pvlab:workload: ${at}${issue.code === 'invalid_union' ? `unknown kind '${String(raw.kind)}'` : issue.message}`);
+    const issue = issueFromZod(r.error.issues[0]!, raw);
+    throw new XmlProblem(VIR_ERR.XML_ERROR, `<pvlab:workload> ${issue.path.join('.')}: ${issue.message}`);
   }
   return { workload: { spec: r.data, written } };
 }
