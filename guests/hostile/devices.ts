@@ -54,5 +54,6 @@ export function* registerStorm(rng: RandomStream, log: HostileLog, count: number
   log.note('accesses', count);
   log.note('distinctValuesRead', reads.size);
   log.done = true;
-  for (;;) yield { op: 'block' };
+  // It never acknowledged the interrupts its pokes raised, so it cannot halt: it powers off.
+  yield { op: 'shutdown', reason: 'poweroff' };
 }

@@ -221,7 +221,10 @@ export class SchedulingCore implements SchedCore {
       this.schedule(pc, op);
       return;
     }
-    throw new Error(`${v.name}: guest program made a million zero-time steps`);
+    // A million operations with no time passing is a spin no CPU can do: the guest is crashed,
+    // as a watchdog would, and the pCPU goes on with someone else. The simulator does not throw.
+    this.hooks.crash(v, 'a million operations without time passing');
+    this.schedule(pc, 'offline');
   }
 
   /** Takes the program's next operation. Returns 'run' when there is time to burn,

@@ -72,7 +72,7 @@ seed: ${o.seed ?? 9}
 duration: 1s
 host: {pcpus: 2, memory: 2048, disks: [{name: sda, kind: ssd, size: 2GiB}, {name: sdb, kind: ssd, size: 2GiB}]}
 dom0:
-  volumes: [{name: /dev/vg0/victim, disk: sda, size: 256MiB}, ${hv.join(', ')}]
+  volumes: [${['{name: /dev/vg0/victim, disk: sda, size: 256MiB}', ...hv].join(', ')}]
 domains:${victim || ' []'}
 `;
 }

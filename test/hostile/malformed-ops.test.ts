@@ -78,3 +78,26 @@ describe('set_timer_op with a deadline that is not a time', () => {
     expect(rcs).toEqual([-EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, 0]);
   });
 });
+
+describe('a guest spinning without time passing', () => {
+  it('is crashed after a million zero-time operations instead of making the simulator throw', () => {
+    const { engine, add } = host();
+    const spin = add('spin', function* (): GuestProgram {
+      for (;;) yield 0;
+    });
+    const yielder = add('yielder', function* (): GuestProgram {
+      for (;;) yield { op: 'yield' };
+    });
+    let ticks = 0;
+    add('good', function* (): GuestProgram {
+      for (;;) {
+        yield 10_000;
+        ticks++;
+      }
+    });
+    expect(() => engine.run(5_000_000)).not.toThrow();
+    expect(spin.shutdownReason).toBe('crash');
+    expect(yielder.shutdownReason).toBeUndefined(); // SCHEDOP_yield costs a hypercall: time passes
+    expect(ticks).toBeGreaterThan(100);
+  });
+});
