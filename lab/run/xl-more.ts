@@ -103,12 +103,16 @@ export function xlBlockDetach(w: World, args: string[]): XlResult {
   xs.write(undefined, `${be}/state`, String(XenbusState.Closing));
   const entry = guestEntry(w, d);
   const bb = entry?.backends.find((b) => b.devid === devid);
+  let removed = false;
   const remove = (): boolean => {
+    if (removed) return true;
     const s = Number(xs.read(undefined, `${fe}/state`) ?? String(XenbusState.Closed));
     if (s !== XenbusState.Closed) return false;
+    removed = true; // the removals below fire this watch again
     xs.rm(undefined, be);
     xs.rm(undefined, fe);
-    if (bb && entry) entry.backends.splice(entry.backends.indexOf(bb), 1);
+    const i = bb && entry ? entry.backends.indexOf(bb) : -1;
+    if (i >= 0) entry!.backends.splice(i, 1);
     return true;
   };
   if (!remove()) watchUntil(w, `${fe}/state`, `xl-block-detach-${d.id}-${devid}`, remove);

@@ -9,7 +9,7 @@ import type { Domain } from '../../../hypervisor/domain';
 import { createGuest, type World } from '../../run/world';
 import type { Domain as DomainSpec, DiskSpec } from '../../scenario/types';
 import { mib, type DomainDef } from '../def';
-import type { SchedParam } from '../driver';
+import type { Instance, SchedParam } from '../driver';
 import { ok, virErr, VIR_ERR, VIR_FROM, type VirResult } from '../errors';
 import { CPU_SHARES_MAX, CPU_SHARES_MIN } from '../xml-node';
 import { uuidFor } from '../xml-parse';
@@ -23,10 +23,13 @@ const PERIOD_US = 100_000;
 const NO_QUOTA = -1;
 const VDEV = /^(vd[a-z]+|hd[a-z]|sd[a-z]+)[0-9]*$/;
 
-/** Whether a simulated host runs KVM (`host: {hypervisor: kvm}`) rather than Xen. */
+/** Whether a simulated host runs KVM (`host: {hypervisor: kvm}`: its World has a KVM host). */
 export function kvmHostOf(w: World): boolean {
-  return (w.scenario.host as { hypervisor?: string }).hypervisor === 'kvm';
+  return (w as { kvm?: unknown }).kvm !== undefined;
 }
+
+/** The host kernel's own threads (QEMU's I/O threads, vhost workers) live in domain 0. */
+const HOST_DOMID = 0;
 
 export class QemuDriver extends SimHostDriver {
   readonly uri = 'qemu:///system';
@@ -38,8 +41,13 @@ export class QemuDriver extends SimHostDriver {
     super(world);
   }
 
+  /** The VMs: the host's own threads are not a domain libvirt shows. */
+  override instances(): Instance[] {
+    return super.instances().filter((i) => i.id !== HOST_DOMID);
+  }
+
   adopt(id: number): DomainDef | undefined {
-    const d = this.hv.domain(id);
+    const d = id === HOST_DOMID ? undefined : this.hv.domain(id);
     if (!d) return undefined;
     const cfg = d.config;
     return {

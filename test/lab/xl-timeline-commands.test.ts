@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { xl } from '../../lab/run/xl';
+import { buildWorld } from '../../lab/run/world';
+import { scenarioFrom } from '../helpers/world';
+
+const MS = 1_000_000;
+
+function host() {
+  return buildWorld(scenarioFrom(`
+name: xl
+duration: 5s
+host: {pcpus: 2, memory: 4096}
+dom0: {memory: 512, volumes: [{name: /dev/vg0/web, disk: sda, size: 1GiB}, {name: /dev/vg0/extra, disk: sda, size: 1GiB}]}
+domains:
+  - {name: web, vcpus: 2, memory: 256, disk: ['phy:/dev/vg0/web,xvda,w'], workload: {kind: cpu-burn}}
+`));
+}
+
+describe('xl vcpu-pin, vcpu-set and vcpu-list', () => {
+  it('pins every vCPU of a domain to one pCPU and lists the affinity', () => {
+    const w = host();
+    w.engine.run(100 * MS);
+    expect(xl(w, 'vcpu-pin web all 1')).toEqual({ ok: true, output: '' });
+    w.engine.run(101 * MS);
+    const web = w.hv.domainByName('web')!;
+    expect(web.vcpus.map((v) => [v.processor, v.affinity])).toEqual([[1, [1]], [1, [1]]]);
+    const list = xl(w, 'vcpu-list web');
+    expect(list.ok && list.output.split('\n')[0]).toMatch(/^Name\s+ID\s+VCPU\s+CPU\s+State\s+Time\(s\)\s+Affinity \(Hard \/ Soft\)$/);
+    expect(list.ok && list.output.split('\n').slice(1).map((l) => l.split(/\s+/).slice(0, 4).join(' '))).toEqual(['web 1 0 1', 'web 1 1 1']);
+    expect(list.ok && list.output).toMatch(/ 1 \/ all$/m);
+  });
+
+  it('vcpu-set takes vCPUs offline and lists them as --p', () => {
+    const w = host();
+    w.engine.run(100 * MS);
+    expect(xl(w, 'vcpu-set web 1').ok).toBe(true);
+    w.engine.run(101 * MS);
+    const list = xl(w, 'vcpu-list web');
+    expect(list.ok && list.output.split('\n')[2]).toMatch(/^web\s+1\s+1\s+-\s+--p\s/);
+    expect(xl(w, 'vcpu-set web 3')).toEqual({ ok: false, error: 'libxl: error: Requested 3 VCPUs, however maxcpus is 2!' });
+  });
+
+  it('says so when a vCPU or a cpu list does not exist', () => {
+    const w = host();
+    expect(xl(w, 'vcpu-pin web 7 0')).toEqual({ ok: false, error: 'libxl: error: Requested vcpu 7 does not exist' });
+    expect(xl(w, 'vcpu-pin web 0 5')).toEqual({ ok: false, error: 'Invalid cpu list: 5' });
+    expect(xl(w, 'vcpu-pin nobody 0 0')).toEqual({ ok: false, error: 'nobody is an invalid domain identifier (rc=-6)' });
+  });
+});
+
+describe('xl block-attach and block-detach: the toolstack\'s half of hotplug', () => {
+  it('block-attach writes both directories at state 1 and starts a backend, as xl create does', () => {
+    const w = host();
+    w.engine.run(200 * MS);
+    expect(xl(w, "block-attach web 'phy:/dev/vg0/extra,xvdb,w'")).toEqual({ ok: true, output: '' });
+    const xs = w.dom0.xs;
+    const be = '/local/domain/0/backend/vbd/1/51728';
+    expect(xs.read(undefined, '/local/domain/1/device/vbd/51728/state')).toBe('1');
+    expect(xs.read(undefined, `${be}/params`)).toBe('/dev/vg0/extra');
+    w.engine.run(300 * MS);
+    expect(xs.read(undefined, `${be}/state`)).toBe('2'); // blkback: InitWait
+    expect(w.guests.find((g) => g.domain.name === 'web')!.backends.map((b) => b.vdev)).toEqual(['xvda', 'xvdb']);
+    expect(xl(w, "block-attach web 'phy:/dev/vg0/extra,xvdb,w'")).toEqual({ ok: false, error: 'libxl: error: device xvdb already exists for domain 1' });
+  });
+
+  it('block-detach sets online=0 and Closing, and removes the device once the frontend is Closed', () => {
+    const w = host();
+    w.engine.run(200 * MS);
+    xl(w, "block-attach web 'phy:/dev/vg0/extra,xvdb,w'");
+    w.engine.run(300 * MS);
+    const xs = w.dom0.xs;
+    const be = '/local/domain/0/backend/vbd/1/51728';
+    const fe = '/local/domain/1/device/vbd/51728';
+    expect(xl(w, 'block-detach web xvdb')).toEqual({ ok: true, output: '' });
+    expect([xs.read(undefined, `${be}/online`), xs.read(undefined, `${be}/state`)]).toEqual(['0', '5']);
+    // The frontend closes (here on the guest's behalf): 5 then 6.
+    xs.write(undefined, `${fe}/state`, '5');
+    expect(xs.read(undefined, `${be}/state`)).toBeDefined();
+    xs.write(undefined, `${fe}/state`, '6');
+    w.engine.run(301 * MS);
+    expect([xs.read(undefined, `${be}/state`), xs.read(undefined, `${fe}/state`)]).toEqual([undefined, undefined]);
+    expect(w.guests.find((g) => g.domain.name === 'web')!.backends.map((b) => b.vdev)).toEqual(['xvda']);
+    expect(xl(w, 'block-detach web xvdc')).toEqual({ ok: false, error: 'Error: Device xvdc not connected.' });
+  });
+});
