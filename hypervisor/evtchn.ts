@@ -317,6 +317,17 @@ export class EventChannels {
     return owner !== undefined && owner !== NO_OWNER && this.raiseVirq(owner, virq, 0);
   }
 
+  /** The ports of `dom` in use (not free, not port 0), with what EVTCHNOP_status would say of
+   *  each: read-only, for invariant checkers and reports. Empty for an unknown domain. */
+  openPorts(dom: number): { port: number; info: EvtchnStatusInfo }[] {
+    const t = this.tables.get(dom);
+    const out: { port: number; info: EvtchnStatusInfo }[] = [];
+    for (let p = RESERVED_PORT + 1; t !== undefined && p < t.limit; p++) {
+      if (t.state[p] !== ECS.free) out.push({ port: p, info: this.status(dom, dom, p).info! });
+    }
+    return out;
+  }
+
   /** Broken internal state, one message each; empty when all is well. */
   checkInvariants(): string[] {
     const out: string[] = [];

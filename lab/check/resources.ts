@@ -11,7 +11,7 @@
 // Who calls it: tests and lab/check/invariants.ts. Reads only.
 import type { Hypervisor } from '../../hypervisor/hypervisor';
 import type { Xenstored } from '../../dom0/xenstore/xenstored';
-import { EVTCHN_2L_NR_CHANNELS, EVTCHNSTAT } from '../../hypervisor/public/event_channel';
+import { EVTCHNSTAT } from '../../hypervisor/public/event_channel';
 
 export interface Census {
   /** Ports in use (anything but closed) per live domain. */
@@ -101,11 +101,7 @@ export function compareCensus(before: Census, after: Census): string[] {
   return out;
 }
 
-/** Calls `fn` for every port of `dom` (EVTCHNOP_status as `dom` itself asks it): status and peer. */
+/** Calls `fn` for every port of `dom` in use: its EVTCHNOP_status and its peer. */
 function forEachPort(hv: Hypervisor, dom: number, fn: (port: number, status: number, peer: number | undefined) => void): void {
-  for (let p = 1; p < EVTCHN_2L_NR_CHANNELS; p++) {
-    const r = hv.evtchn.status(dom, dom, p);
-    if (r.rc < 0 || !r.info) return;
-    fn(p, r.info.status, r.info.dom);
-  }
+  for (const { port, info } of hv.evtchn.openPorts(dom)) fn(port, info.status, info.dom);
 }
