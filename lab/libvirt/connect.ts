@@ -37,6 +37,7 @@ const open = new WeakMap<World, Map<string, Connection>>();
 /** The one connection per URI a running host keeps (the timeline's virsh uses it), so domains
  *  defined by one command are there for the next. */
 export function hostConnection(w: World, uri: string = defaultUri(w)): VirResult<Connection> {
+  uri = uri.trim() === 'xen:///' ? 'xen:///system' : uri.trim();
   let byUri = open.get(w);
   if (!byUri) open.set(w, (byUri = new Map()));
   const known = byUri.get(uri);

@@ -56,6 +56,8 @@ export type DomainCheck = (entry: Record<string, unknown>) => { ok: true; domain
 export interface TimelineContext {
   /** The scenario file, for relative paths. */
   file: string;
+  /** What the host runs: xl is Xen's toolstack, and a KVM host has only virsh. */
+  hypervisor: 'xen' | 'kvm';
   duration: number;
   /** Names known at the start: Domain-0 (on Xen) and the scenario's domains. */
   names: readonly string[];
@@ -91,6 +93,7 @@ function resolveEvent(e: EventSpec, at: PathSegment[], ctx: TimelineContext, kno
 }
 
 function checkXl(words: string[], event: TimelineEvent, ctx: TimelineContext, known: Set<string>): string | undefined {
+  if (ctx.hypervisor === 'kvm') return "xl is Xen's toolstack, and this host runs KVM: use virsh";
   const [verb, ...args] = words;
   if (!(XL_VERBS as readonly string[]).includes(verb!)) return unknownVerb('xl', verb!, XL_VERBS);
   if (verb === 'create') return xlCreate(args, event, ctx, known);
