@@ -4,6 +4,7 @@
 // exists only for another CPU (lmbench on the 2.4 GHz xeon-2003, Pentium 4 nanobenchmarks),
 // its cycle count is taken at this clock; the comment says so.
 import { cycles, type PlatformProfile } from './profile';
+import { lmbenchKernelAt } from './lmbench';
 
 const GHZ = 2.66;
 
@@ -82,6 +83,9 @@ export const core22006: PlatformProfile = {
     tlbShootdownNs: cycles(5236, GHZ),
     // Derived: 8.53 GB/s front-side bus / 3 bus crossings per copied byte (COPY_BYTES_PER_NS).
     copyBytesPerNs: COPY_BYTES_PER_NS,
+    // 64-bit PV guests (Xen 3.0 on a Core 2) run their kernel in ring 3: a system call enters
+    // Xen and bounces (REFERENCE 9.1).
+    pvSyscallFastTrap: false,
   },
   kernel: {
     // Adams & Agesen, ASPLOS 2006: syscall 242 cycles natively (Pentium 4, a Linux 2.6-era
@@ -98,6 +102,9 @@ export const core22006: PlatformProfile = {
     memcpyBytesPerNs: COPY_BYTES_PER_NS,
     // Derived: `modern`'s ~10 us per xenstored request is ~30,000 cycles; at this clock.
     xenstoreRequestNs: cycles(30_000, GHZ),
+    // The guest kernel's own work per system call: the xeon-2003's lmbench figures minus the
+    // parts pvlab models as mechanism (./lmbench.ts), taken in cycles at this clock.
+    ...lmbenchKernelAt(GHZ),
   },
   virt: {
     // Derived: page-fault VM exit 1186 + VM entry 937 = 2123 cycles (Adams & Agesen, Table 1).
@@ -122,6 +129,10 @@ export const core22006: PlatformProfile = {
     // Derived: "at least about 3x the in-kernel exit" (Bonzini, KVM VMX series) applied to
     // this era's round trip: 2 x 2123 cycles on top of it.
     userspaceExitNs: cycles(2 * ROUND_TRIP_CYCLES, GHZ),
+    // Derived: the ~20 us ioeventfd kick of `modern` (Hajnoczi, "AioContext polling" RFC) is a
+    // host thread's wake-up, not clock-bound, so it is taken as it is here, minus this era's
+    // in-kernel exit (charged on its own).
+    ioeventfdWakeNs: 20_000 - cycles(ROUND_TRIP_CYCLES, GHZ),
     // Adams & Agesen: "about 2300 cycles per guest instruction translated".
     btTranslatePerInstructionNs: cycles(2300, GHZ),
     // Same source: trap-and-emulate 2030 cycles.
@@ -142,6 +153,10 @@ export const core22006: PlatformProfile = {
     dmAccessNs: cycles(2 * PROCESS_SWITCH_CYCLES + 1000, GHZ),
     // Derived as in `modern`: an AIO completion callback and an IRQ level change, ~1500 cycles.
     dmCompletionNs: cycles(1500, GHZ),
+    // Derived: the handler part of dmAccessNs above, ~1000 cycles.
+    dmHandlerNs: cycles(1000, GHZ),
+    // Derived as in `modern`: ~8 cache lines moved between cores, ~800 cycles.
+    virtqueueRequestNs: cycles(800, GHZ),
     // Derived: an interrupt message to the local APIC, delivered like an IPI (ipiNs above).
     interruptDeliveryNs: cycles(1000, GHZ),
   },
@@ -185,6 +200,11 @@ export const core22006: PlatformProfile = {
     forkNativeNs: cycles(264_000, GHZ),
     // Derived: lmbench exec 530 us at 2.4 GHz = 1,272,000 cycles, at this clock.
     execNativeNs: cycles(1_272_000, GHZ),
+    // Derived (HANDLER_READS_CYCLES above): a MOV to CR3 exits (CR_ACCESS); the handler reads
+    // its ten VMCS fields and finds the new root's shadow in a hash, taken as free: 2123 + 520.
+    shadowCr3LoadNs: cycles(ROUND_TRIP_CYCLES + HANDLER_READS_CYCLES, GHZ),
+    // Derived likewise for an INVLPG exit, plus the real INVLPG, about 200 cycles (Amit et al.).
+    shadowInvlpgNs: cycles(ROUND_TRIP_CYCLES + HANDLER_READS_CYCLES + 200, GHZ),
   },
   net: {
     nicModel: 'gigabit Ethernet',
@@ -200,5 +220,18 @@ export const core22006: PlatformProfile = {
     // Derived (no COSTS.md row): a gigabit switch of the period forwards in ~3 us (assumed),
     // plus 10 m of cable at 5 ns/m.
     wireLatencyNs: 3_000 + 10 * 5,
+    // Derived (no COSTS.md row): Clark, Jacobson, Romkey & Salwen (IEEE Communications, 1989)
+    // count ~300 instructions for TCP and IP on the common path; the socket layer, buffer (skb)
+    // management and route lookup around them make ~4000 cycles per packet (assumed).
+    stackPerPacketNs: cycles(4000, GHZ),
+    // Derived (no COSTS.md row): a driver touches one or two descriptors and allocates or frees
+    // one buffer per packet, ~1500 cycles (assumed).
+    driverPerPacketNs: cycles(1500, GHZ),
+    // Derived (no COSTS.md row): br_handle_frame, one hash lookup in the forwarding database and
+    // the hand-off to the output port, ~1000 cycles (assumed).
+    bridgePerPacketNs: cycles(1000, GHZ),
+    // Linux tg3 driver default rx-usecs (DEFAULT_RXCOL_TICKS, tg3.h), taken for the period's
+    // gigabit NICs alike as the shortest gap between receive interrupts: 20 us.
+    nicRxCoalesceNs: 20_000,
   },
 };

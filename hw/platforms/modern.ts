@@ -1,6 +1,7 @@
 // `modern`: a current x86 server, ~3 GHz, with EPT/NPT, VPID and posted interrupts.
 // Every figure cites its row in ../shared/COSTS.md ("Modern x86 primitives").
 import { cycles, type PlatformProfile } from './profile';
+import { lmbenchKernelAt } from './lmbench';
 
 const GHZ = 3.0;
 
@@ -40,6 +41,8 @@ export const modern: PlatformProfile = {
     tlbShootdownNs: cycles(5236, GHZ),
     // Derived: a single core's memcpy on a current server runs at roughly 10 GB/s.
     copyBytesPerNs: 10,
+    // x86-64 PV guests run their kernel in ring 3: a system call enters Xen and bounces.
+    pvSyscallFastTrap: false,
   },
   kernel: {
     // Pentium 4: syscall 242 cycles natively (Adams & Agesen, ASPLOS 2006, nanobenchmarks);
@@ -57,6 +60,9 @@ export const modern: PlatformProfile = {
     // Derived: a user-space daemon's request costs two context switches (895 cycles each,
     // Dune, OSDI 2012) plus parsing and a tree walk, taken as ~10 us in all.
     xenstoreRequestNs: 10_000,
+    // The guest kernel's own work per system call: the xeon-2003's lmbench figures minus the
+    // parts pvlab models as mechanism (./lmbench.ts), taken in cycles at this clock.
+    ...lmbenchKernelAt(GHZ),
   },
   virt: {
     // "VM exit + entry round trip, trivially handled in the hypervisor: about 2000 cycles"
@@ -85,6 +91,10 @@ export const modern: PlatformProfile = {
     // "an exit completed by a user-space device model: at least about 3x the in-kernel exit"
     // (Bonzini, KVM VMX series): 3 x 2000 cycles in all, so 4000 cycles on top of the round trip.
     userspaceExitNs: cycles(2 * 2000, GHZ),
+    // "virtio-blk guest->host notification (kick) with ioeventfd in QEMU: around 20 us"
+    // (Hajnoczi, qemu-devel, "AioContext polling" RFC), minus the in-kernel exit that signals
+    // the eventfd, charged on its own (2000 cycles, SplitX): 20 us - 667 ns.
+    ioeventfdWakeNs: 20_000 - cycles(2000, GHZ),
     // Adams & Agesen, ASPLOS 2006: "about 2300 cycles per guest instruction translated".
     btTranslatePerInstructionNs: cycles(2300, GHZ),
     // Same source: "emulating a trapping instruction costs 2030 cycles by trap-and-emulate".
@@ -105,6 +115,12 @@ export const modern: PlatformProfile = {
     dmAccessNs: cycles(2800, GHZ),
     // Derived: an AIO completion callback and an IRQ level change, ~1500 cycles.
     dmCompletionNs: cycles(1500, GHZ),
+    // Derived: the handler part of dmAccessNs above, ~1000 cycles.
+    dmHandlerNs: cycles(1000, GHZ),
+    // Derived (no COSTS.md row): a 3-descriptor chain, its avail slot, the request header and
+    // the used element are ~8 cache lines the other CPU just wrote, ~100 cycles each to pull
+    // across cores (assumed), ~800 cycles.
+    virtqueueRequestNs: cycles(800, GHZ),
     // Derived: an MSI is a message to the local APIC, the same delivery as an IPI: "over
     // 1000 cycles" (Amit et al., EuroSys 2020).
     interruptDeliveryNs: cycles(1000, GHZ),
@@ -153,6 +169,11 @@ export const modern: PlatformProfile = {
     forkNativeNs: cycles(264_000, GHZ),
     // Derived: lmbench exec 530 us at 2.4 GHz = 1,272,000 cycles, at this clock.
     execNativeNs: cycles(1_272_000, GHZ),
+    // Derived: a MOV to CR3 exits (CR_ACCESS): the 2000-cycle round trip (SplitX) and ten VMCS
+    // reads (52 cycles, Core 2); the new root's shadow is found in a hash, taken as free.
+    shadowCr3LoadNs: cycles(2000 + 10 * 52, GHZ),
+    // Derived likewise for an INVLPG exit, plus the real INVLPG, about 200 cycles (Amit et al.).
+    shadowInvlpgNs: cycles(2000 + 10 * 52 + 200, GHZ),
   },
   net: {
     nicModel: '10 GbE',
@@ -168,5 +189,18 @@ export const modern: PlatformProfile = {
     // Derived (no COSTS.md row): a 10 GbE data-centre switch forwards in ~1 us (assumed), plus
     // 10 m of cable at 5 ns/m.
     wireLatencyNs: 1_000 + 10 * 5,
+    // Derived (no COSTS.md row): Clark, Jacobson, Romkey & Salwen (IEEE Communications, 1989)
+    // count ~300 instructions for TCP and IP on the common path; the socket layer, buffer (skb)
+    // management and route lookup around them make ~4000 cycles per packet (assumed).
+    stackPerPacketNs: cycles(4000, GHZ),
+    // Derived (no COSTS.md row): a driver touches one or two descriptors and allocates or frees
+    // one buffer per packet, ~1500 cycles (assumed).
+    driverPerPacketNs: cycles(1500, GHZ),
+    // Derived (no COSTS.md row): br_handle_frame, one hash lookup in the forwarding database and
+    // the hand-off to the output port, ~1000 cycles (assumed).
+    bridgePerPacketNs: cycles(1000, GHZ),
+    // Linux ixgbe/i40e adaptive moderation settles at ~20,000 interrupts/s for bulk traffic
+    // (IXGBE_20K_ITR): at most one receive interrupt per 50 us.
+    nicRxCoalesceNs: 50_000,
   },
 };

@@ -46,6 +46,13 @@ export interface VirtCosts {
    * space and the way back. (Xen's ioreq path to QEMU in dom0 is modelled step by step.)
    */
   readonly userspaceExitNs: number;
+  /**
+   * A hosted hypervisor's ioeventfd kick (virtio): the latency from the eventfd being signalled
+   * in the kernel until the device model's I/O thread, asleep in ppoll, runs its handler — its
+   * wake-up, ppoll's return and the main loop's dispatch. A delay, not CPU time; the exit that
+   * signals the eventfd is charged separately (vmexitRoundTripNs). 0 where there is no KVM.
+   */
+  readonly ioeventfdWakeNs: number;
   /** Binary translation: translating one guest instruction (once per translation unit). */
   readonly btTranslatePerInstructionNs: number;
   /** Emulating a privileged instruction by trapping to the VMM and decoding it. */
@@ -66,6 +73,13 @@ export interface DeviceCosts {
   readonly dmAccessNs: number;
   /** The device model's work to complete an I/O (its AIO callback, raising the IRQ). */
   readonly dmCompletionNs: number;
+  /** The device model's handler for one register access alone (decode, dispatch, emulate), as
+   *  a hosted hypervisor's vCPU thread runs it after KVM_EXIT_IO/MMIO: dmAccessNs without the
+   *  switches into and out of a separate device-model process. */
+  readonly dmHandlerNs: number;
+  /** A virtio device's own work per request: taking one descriptor chain off the available
+   *  ring (copied once, validated) and putting its completion on the used ring. */
+  readonly virtqueueRequestNs: number;
   /** A device interrupt message (MSI or IOAPIC) reaching a CPU, before the kernel's entry. */
   readonly interruptDeliveryNs: number;
 }
@@ -111,6 +125,10 @@ export interface MmuCosts {
   readonly forkNativeNs: number;
   /** A native fork + exec of a small program, as measured (lmbench "exec"). */
   readonly execNativeNs: number;
+  /** Hardware VMM with shadow page tables: a guest CR3 load (exit, switch of shadow root). 0 without VT-x. */
+  readonly shadowCr3LoadNs: number;
+  /** Hardware VMM with shadow page tables: a guest INVLPG (exit, shadow entry dropped). 0 without VT-x. */
+  readonly shadowInvlpgNs: number;
 }
 
 /** The network interface and the wire. */
@@ -127,6 +145,16 @@ export interface NetCosts {
   readonly frameOverheadBytes: number;
   /** One switch hop and its cables, excluding the frame's own serialization time. */
   readonly wireLatencyNs: number;
+  /** A kernel's TCP/IP (or UDP/IP) protocol work for one packet, sent or received: headers,
+   *  socket and buffer bookkeeping; not the copies of its data (kernel.memcpyBytesPerNs). */
+  readonly stackPerPacketNs: number;
+  /** A network driver's own work for one packet: descriptors or ring slots, buffer allocation
+   *  and freeing (a NIC driver, netfront and netback alike). */
+  readonly driverPerPacketNs: number;
+  /** Dom0's Linux bridge forwarding one frame: forwarding-database lookup and hand-off. */
+  readonly bridgePerPacketNs: number;
+  /** The physical NIC's receive interrupt moderation: the shortest time between interrupts. */
+  readonly nicRxCoalesceNs: number;
 }
 
 /** Work inside an operating-system kernel (guest or dom0), the same whatever the mode. */
@@ -143,6 +171,38 @@ export interface KernelCosts {
   readonly memcpyBytesPerNs: number;
   /** xenstored handling one request (a user-space daemon in dom0: parse, tree walk, reply). */
   readonly xenstoreRequestNs: number;
+  // The work of the guest kernel's own system calls beyond entry and exit (guests/kernel/os.ts).
+  // Each is derived from a native lmbench figure minus the parts pvlab models as mechanism
+  // (entries, faults, switches, copies), so that the same mechanism under a hypervisor costs
+  // what the hypervisor makes it cost.
+  /** A 1-byte read of /dev/zero or write to /dev/null (lmbench null I/O), beyond the entry. */
+  readonly nullIoNs: number;
+  /** stat() of a cached file: path lookup and copy-out. */
+  readonly statNs: number;
+  /** open() and close() of a cached file together. */
+  readonly openCloseNs: number;
+  /** select(): polling one descriptor. */
+  readonly selectPerFdNs: number;
+  /** sigaction(): installing a handler. */
+  readonly sigInstallNs: number;
+  /** Delivering a signal to a user handler and returning from it (frame set-up, sigreturn). */
+  readonly sigDeliverNs: number;
+  /** fork + exit + wait of a small process: the task, files and VMA work (not its page tables). */
+  readonly forkNs: number;
+  /** execve of a small program: loading and the dynamic loader (not its page tables or faults). */
+  readonly execNs: number;
+  /** A shell's start-up before it runs its command (lmbench sh, minus its forks and execs). */
+  readonly shellStartupNs: number;
+  /** Creating an empty file in a cached directory (inode and directory entry). */
+  readonly fileCreateNs: number;
+  /** Deleting an empty file. */
+  readonly fileDeleteNs: number;
+  /** Allocating one 4 KiB block to a growing file (bitmap, block map, page-cache page). */
+  readonly fileBlockAllocNs: number;
+  /** Freeing one 4 KiB block of a deleted file. */
+  readonly fileBlockFreeNs: number;
+  /** mmap() + munmap() of a file region: the VMA work and the TLB flush, not its faults. */
+  readonly mmapNs: number;
 }
 
 export interface SchedulingCosts {
@@ -171,6 +231,14 @@ export interface HypervisorCosts {
   readonly tlbShootdownNs: number;
   /** Copying memory inside the hypervisor (grant copy), in bytes per ns. */
   readonly copyBytesPerNs: number;
+  /**
+   * Can a PV guest's system call reach its kernel without entering the hypervisor? On 32-bit
+   * x86 the guest kernel runs in ring 1 and Xen installs its `int $0x80` handler as a trap gate
+   * (Barham et al., SOSP 2003: a fast system-call handler). On x86-64 the PV kernel runs in
+   * ring 3 like its processes: every `syscall` enters Xen, which bounces it into the guest
+   * kernel, and the kernel returns with the `iret` hypercall.
+   */
+  readonly pvSyscallFastTrap: boolean;
 }
 
 /** Converts a published cycle count to ns at the profile's clock, rounded to an integer. */

@@ -6,6 +6,7 @@
 // Cycle counts from Adams & Agesen (ASPLOS 2006) were measured on a Pentium 4, the same NetBurst
 // microarchitecture as this Xeon, so they are taken at this clock.
 import { cycles, type PlatformProfile } from './profile';
+import { LMBENCH_KERNEL_NS } from './lmbench';
 
 const GHZ = 2.4;
 
@@ -61,6 +62,9 @@ export const xeon2003: PlatformProfile = {
     tlbShootdownNs: cycles(5236, GHZ),
     // Derived: 3.2 GB/s front-side bus / 3 bus crossings per copied byte (COPY_BYTES_PER_NS).
     copyBytesPerNs: COPY_BYTES_PER_NS,
+    // 32-bit x86: the guest kernel's `int $0x80` handler is a trap gate the CPU calls without
+    // entering Xen (Barham et al., SOSP 2003: "a fast system-call handler").
+    pvSyscallFastTrap: true,
   },
   kernel: {
     // lmbench null call 0.45 us (Linux 2.4.21 enters the kernel by `int $0x80`).
@@ -79,6 +83,9 @@ export const xeon2003: PlatformProfile = {
     // is ~30,000 cycles; taken in cycles at this clock. (Xen 1.0 had no xenstore; pvlab's
     // toolstack needs one on every platform.)
     xenstoreRequestNs: cycles(30_000, GHZ),
+    // The guest kernel's own work per system call: lmbench on this very machine, minus the
+    // parts pvlab models as mechanism (./lmbench.ts says what each subtracts).
+    ...LMBENCH_KERNEL_NS,
   },
   virt: {
     // No VT-x: there is no VM exit.
@@ -101,6 +108,8 @@ export const xeon2003: PlatformProfile = {
     // to the host OS: ~8.9 us on a 733 MHz Pentium III (Sugerman et al., ATC 2001) = 6524
     // cycles, taken at this clock.
     userspaceExitNs: cycles(6524, GHZ),
+    // No VT-x, so no KVM and no ioeventfd: QEMU falls back to TCG, which calls its devices.
+    ioeventfdWakeNs: 0,
     // Adams & Agesen, ASPLOS 2006: "about 2300 cycles per guest instruction translated".
     btTranslatePerInstructionNs: cycles(2300, GHZ),
     // Same source: trap-and-emulate 2030 cycles.
@@ -121,6 +130,10 @@ export const xeon2003: PlatformProfile = {
     dmAccessNs: cycles(2 * 1848 + 1000, GHZ),
     // Derived as in `modern`: an AIO completion callback and an IRQ level change, ~1500 cycles.
     dmCompletionNs: cycles(1500, GHZ),
+    // Derived: the handler part of dmAccessNs above, ~1000 cycles.
+    dmHandlerNs: cycles(1000, GHZ),
+    // Derived as in `modern`: ~8 cache lines moved between CPUs, ~800 cycles.
+    virtqueueRequestNs: cycles(800, GHZ),
     // Derived: an interrupt message to the local APIC, delivered like an IPI (ipiNs above).
     interruptDeliveryNs: cycles(1000, GHZ),
   },
@@ -161,6 +174,9 @@ export const xeon2003: PlatformProfile = {
     forkNativeNs: 110_000,
     // lmbench exec 530 us.
     execNativeNs: 530_000,
+    // No VT-x: no hardware VMM with shadow page tables.
+    shadowCr3LoadNs: 0,
+    shadowInvlpgNs: 0,
   },
   net: {
     nicModel: 'Broadcom Tigon3 gigabit Ethernet',
@@ -177,5 +193,18 @@ export const xeon2003: PlatformProfile = {
     // Derived (no COSTS.md row): a gigabit switch of the period forwards in ~3 us (assumed),
     // plus 10 m of cable at 5 ns/m.
     wireLatencyNs: 3_000 + 10 * 5,
+    // Derived (no COSTS.md row): Clark, Jacobson, Romkey & Salwen (IEEE Communications, 1989)
+    // count ~300 instructions for TCP and IP on the common path; the socket layer, buffer (skb)
+    // management and route lookup around them make ~4000 cycles per packet (assumed).
+    stackPerPacketNs: cycles(4000, GHZ),
+    // Derived (no COSTS.md row): a driver touches one or two descriptors and allocates or frees
+    // one buffer per packet, ~1500 cycles (assumed).
+    driverPerPacketNs: cycles(1500, GHZ),
+    // Derived (no COSTS.md row): br_handle_frame, one hash lookup in the forwarding database and
+    // the hand-off to the output port, ~1000 cycles (assumed).
+    bridgePerPacketNs: cycles(1000, GHZ),
+    // Linux tg3 driver default rx-usecs (DEFAULT_RXCOL_TICKS, tg3.h), taken as the shortest
+    // gap between receive interrupts: 20 us.
+    nicRxCoalesceNs: 20_000,
   },
 };
