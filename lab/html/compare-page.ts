@@ -8,19 +8,34 @@ import type { RunReport } from '../run/report';
 import type { World } from '../run/world';
 import { barChart, percentileChart, stackedBars, timelineChart, type Series } from './charts';
 import { latencyOf, PERCENTILE_LABELS, percentileSeries } from './latency';
-import type { PageChart, PageModel, PageSection } from './model';
+import type { PageChart, PageModel, PageSection, TimelineData } from './model';
 import { countsChart } from './run-page';
 import { timelineData } from './timeline';
 
-/** What the page needs of one mode's run besides its row. */
-export interface ModeRun {
+/** What the page needs of one mode's run besides its row, taken as soon as the run ends, so
+ *  the run itself (its world and its trace recording) need not be kept for the page. */
+export interface ModeView {
   mode: string;
-  world: World;
   report: RunReport;
-  recorder: TraceRecorder;
+  /** The varied guest's domain id. */
+  guest: number;
+  latency: { series: Series | undefined; what: 'I/O' | 'wake' };
+  timeline: { data: TimelineData; note?: string };
 }
 
-export function comparePage(c: CompareResult, runs: readonly ModeRun[]): PageModel {
+/** One mode's view, from its world and a recorder attached for the whole run. */
+export function modeView(mode: string, world: World, report: RunReport, recorder: TraceRecorder): ModeView {
+  const guest = world.guests.find((g) => g.spec === world.scenario.domains[0])?.domain.id ?? 1;
+  const lat = latencyOf(world, guest);
+  const names = new Map(report.domains.map((d) => [d.id, d.name]));
+  return {
+    mode, report, guest,
+    latency: { series: lat.series.count > 0 ? percentileSeries(mode, lat.series) : undefined, what: lat.what },
+    timeline: timelineData(recorder, names),
+  };
+}
+
+export function comparePage(c: CompareResult, runs: readonly ModeView[]): PageModel {
   const notices = [...new Set(c.rows.flatMap((r) => r.notices))];
   return {
     title: `pvlab compare: ${c.workload}`,
@@ -60,24 +75,20 @@ function timeSection(c: CompareResult): PageSection {
   return { title: 'Where the time went', charts: [chart] };
 }
 
-function guestOf(run: ModeRun): number {
-  return run.world.guests.find((g) => g.spec === run.world.scenario.domains[0])?.domain.id ?? 1;
-}
-
-function latencySection(runs: readonly ModeRun[]): PageSection {
-  const picked = runs.map((r) => ({ mode: r.mode, ...latencyOf(r.world, guestOf(r)) }));
-  const what = picked.every((p) => p.what === 'I/O') ? 'I/O request' : picked.every((p) => p.what === 'wake') ? 'vCPU wake-up' : 'I/O (or wake-up)';
-  const series = picked.filter((p) => p.series.count > 0).map((p) => percentileSeries(p.mode, p.series));
+function latencySection(runs: readonly ModeView[]): PageSection {
+  const whats = new Set(runs.map((r) => r.latency.what));
+  const what = whats.size > 1 ? 'I/O (or wake-up)' : whats.has('I/O') ? 'I/O request' : 'vCPU wake-up';
+  const series = runs.flatMap((r) => (r.latency.series ? [r.latency.series] : []));
   const chart: PageChart = { id: 'latency', title: `The guest's ${what} latency by percentile, per mode`, kind: 'plain', height: 360, option: percentileChart(PERCENTILE_LABELS, series, 'µs') };
   return { title: 'Latency distribution', charts: [chart] };
 }
 
-function countsSection(runs: readonly ModeRun[]): PageSection {
+function countsSection(runs: readonly ModeView[]): PageSection {
   const modes = runs.map((r) => r.mode);
   const perOp = (counts: Record<string, number>, ops: number): Record<string, number> =>
     Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, ops > 0 ? Math.round((1000 * v) / ops) / 1000 : v]));
   const guests = runs.map((r) => {
-    const g = r.report.domains.find((d) => d.id === guestOf(r));
+    const g = r.report.domains.find((d) => d.id === r.guest);
     const ops = Number(g?.workload['ops'] ?? 0);
     return { exits: perOp(g?.vmexits ?? {}, ops), calls: perOp(g?.hypercalls ?? {}, ops) };
   });
@@ -88,11 +99,7 @@ function countsSection(runs: readonly ModeRun[]): PageSection {
   return { title: 'VM exits and hypercalls', charts };
 }
 
-function timelineSection(runs: readonly ModeRun[]): PageSection {
-  const charts = runs.map((r) => {
-    const names = new Map(r.report.domains.map((d) => [d.id, d.name]));
-    const { data, note } = timelineData(r.recorder, names);
-    return timelineChart(`timeline-${r.mode}`, r.mode, data, note);
-  });
+function timelineSection(runs: readonly ModeView[]): PageSection {
+  const charts = runs.map((r) => timelineChart(`timeline-${r.mode}`, r.mode, r.timeline.data, r.timeline.note));
   return { title: 'pCPU timelines', text: 'What each physical CPU ran in each mode; blank is idle. Drag or scroll to zoom.', charts };
 }

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { compare, DEFAULT_MODES, MODES, type CompareInput, type CompareMode, type CompareResult } from '../../compare';
 import { TraceRecorder } from '../../export/recorder';
-import { comparePage, type ModeRun } from '../../html/compare-page';
+import { comparePage, modeView, type ModeView } from '../../html/compare-page';
 import { writePage } from '../../html/page';
 import { COMMAND_LINE, ScenarioError } from '../../scenario/index';
 import { renderCompare, START_EXPLANATION } from '../compare-format';
@@ -60,9 +60,9 @@ function cmdCompare(what: string | undefined, pairs: string[], opts: CompareOpti
   printWall(`${result.rows.length} runs in ${((performance.now() - t0) / 1000).toFixed(2)} s wall`);
 }
 
-/** The comparison with a progress bar, and each mode's run kept (with a trace recorder) for a page. */
-function watchedCompare(input: CompareInput, keep: boolean): { result: CompareResult; runs: ModeRun[] } {
-  const runs: ModeRun[] = [];
+/** The comparison with a progress bar, and each mode's view for a page (from a trace recorder). */
+function watchedCompare(input: CompareInput, keep: boolean): { result: CompareResult; runs: ModeView[] } {
+  const runs: ModeView[] = [];
   const recorders = new Map<CompareMode, TraceRecorder>();
   const progress = new Progress(1000 * (input.modes ?? DEFAULT_MODES).length);
   const before = { simulatedNs: 0, events: 0 };
@@ -76,7 +76,9 @@ function watchedCompare(input: CompareInput, keep: boolean): { result: CompareRe
         before.simulatedNs += world.engine.now;
         before.events += eventsOf(world);
         const recorder = recorders.get(mode);
-        if (recorder) runs.push({ mode, world, report, recorder });
+        // Only the page's view of the run is kept: a run's recording is large.
+        if (recorder) runs.push(modeView(mode, world, report, recorder));
+        recorders.delete(mode);
       },
     });
     return { result, runs };

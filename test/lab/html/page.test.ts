@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { compare } from '../../../lab/compare';
 import { TraceRecorder } from '../../../lab/export/recorder';
-import { comparePage, type ModeRun } from '../../../lab/html/compare-page';
+import { comparePage, modeView, type ModeView } from '../../../lab/html/compare-page';
 import { pageCharts, renderPage, scriptJson } from '../../../lab/html/page';
 import { runPage } from '../../../lab/html/run-page';
 import { MAX_SLICES, timelineData } from '../../../lab/html/timeline';
@@ -78,11 +78,11 @@ describe('a run report page', () => {
 
 describe('a comparison page', () => {
   it('has the table, the relative scores, time, latency, counts and one timeline per mode', () => {
-    const runs: ModeRun[] = [];
+    const runs: ModeView[] = [];
     const recorders = new Map<string, TraceRecorder>();
     const c = compare({ workload: { kind: 'fio', options: { rw: 'randread', bs: '4k', iodepth: '1' } }, modes: ['native', 'pv', 'hvm'], duration: '50ms' }, {
       run: (mode) => ({ onWorld: (w) => recorders.set(mode, TraceRecorder.attach(w)) }),
-      done: (mode, { world, report }) => runs.push({ mode, world, report, recorder: recorders.get(mode)! }),
+      done: (mode, { world, report }) => runs.push(modeView(mode, world, report, recorders.get(mode)!)),
     });
     const model = comparePage(c, runs);
     const ids = pageCharts(model).map((x) => x.id);
