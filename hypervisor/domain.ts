@@ -5,6 +5,8 @@
 import { SHUTDOWN_LETTERS, SHUTDOWN, type ShutdownReason } from './public/xen';
 import type { Vcpu } from './vcpu';
 import type { HvmState } from './hvm';
+import { MmuCounters } from './mmu';
+import type { PvPaging } from './pvmm';
 
 export type DomainType = 'pv' | 'hvm' | 'pvh';
 
@@ -41,6 +43,10 @@ export class Domain {
   console = '';
   /** Full-virtualization state (exits, ioreqs, interrupts) of an HVM, PVH or native domain. */
   hvm: HvmState | undefined;
+  /** What its kernel made the MMU and the hypervisor do (mmu.ts). */
+  readonly mmu = new MmuCounters();
+  /** A PV domain's page types and pins (pvmm.ts). */
+  pv: PvPaging | undefined;
   /** For a device-model domain: the domain it serves (XSM's `src->target`). */
   dmTarget: number | undefined;
   /** Scheduler-private per-domain data. */

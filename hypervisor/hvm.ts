@@ -38,11 +38,12 @@ export class HvmState {
   ioreqPorts: number[] = [];
   /** tcg and bare: the devices, reached directly. */
   devices: IoSpace | undefined;
-  /** PVHVM guests have unplugged their emulated devices and use PV drivers. */
-  constructor(readonly accel: Accel) {}
+  /** PVHVM guests have unplugged their emulated devices and use PV drivers.
+   *  `hap`: under vtx, nested paging (EPT/NPT) rather than shadow page tables (mmu.ts). */
+  constructor(readonly accel: Accel, readonly hap = false) {}
 
-  exit(reason: number): void {
-    this.counters.exits.set(reason, (this.counters.exits.get(reason) ?? 0) + 1);
+  exit(reason: number, n = 1): void {
+    this.counters.exits.set(reason, (this.counters.exits.get(reason) ?? 0) + n);
   }
 }
 

@@ -46,17 +46,27 @@ export class HypercallTable {
       h.exit(EXIT_REASON.VMCALL);
       v.hvOwedNs += this.hv.profile.virt.vmexitRoundTripNs;
     }
-    const e = Number.isInteger(nr) ? this.table[nr] : undefined;
-    const name = e?.name ?? hypercallName(nr) ?? `#${nr}`;
+    const name = this.nameOf(nr);
     this.count(v, name);
-    let rc: number;
-    if (e === undefined) rc = -ENOSYS;
-    else if (e.pvOnly && v.domain.config.type !== 'pv') rc = -ENOSYS;
-    else if (!this.permitted(v, e.xsm, args)) rc = -EPERM;
-    else rc = e.handler(v, args);
+    const rc = this.dispatch(v, nr, args);
     const t = this.hv.trace;
     if (t.on) t.emit({ type: 'hypercall', t: this.hv.engine.now, dom: v.domain.id, vcpu: v.id, name, op: String(args[0] ?? ''), rc });
     return rc;
+  }
+
+  nameOf(nr: number): string {
+    const e = Number.isInteger(nr) ? this.table[nr] : undefined;
+    return e?.name ?? hypercallName(nr) ?? `#${nr}`;
+  }
+
+  /** Checks availability and privilege and runs the handler, without the trip into the
+   *  hypervisor: a multicall's entries ride on the multicall's own trap. */
+  dispatch(v: Vcpu, nr: number, args: readonly unknown[]): number {
+    const e = Number.isInteger(nr) ? this.table[nr] : undefined;
+    if (e === undefined) return -ENOSYS;
+    if (e.pvOnly && v.domain.config.type !== 'pv') return -ENOSYS;
+    if (!this.permitted(v, e.xsm, args)) return -EPERM;
+    return e.handler(v, args);
   }
 
   count(v: Vcpu, name: string): void {

@@ -23,6 +23,10 @@ import { VIRQ } from './public/xen';
 import { HvmState, hvmIo, injectIrq, ioreqCompleted, type Accel } from './hvm';
 import { EXIT_REASON } from './public/hvm/ioreq';
 import { dmOp } from './hypercalls/dm-op';
+import { mmuOp } from './mmu';
+import { PvPaging } from './pvmm';
+import { iretOp, mmuextOp, mmuUpdateOp, vmAssistOp } from './hypercalls/mmu-op';
+import { multicallOp } from './hypercalls/multicall';
 
 /** Grant-table frames a domain starts with (2048 entries); setup_table grows it. */
 export const INITIAL_GRANT_FRAMES = 4;
@@ -65,6 +69,7 @@ export class Hypervisor {
       timerExpired: (v) => this.timerExpired(v),
       schedOp: (v) => this.hypercalls.count(v, 'sched_op'),
       io: (v, op) => hvmIo(this, v, op),
+      mmu: (v, op) => mmuOp(this, v, op),
       halt: (v) => {
         const h = v.domain.hvm;
         if (h?.accel === 'vtx') {
@@ -98,6 +103,11 @@ export class Hypervisor {
     this.hypercalls.register('event_channel_op', evtchnOp(this));
     this.hypercalls.register('grant_table_op', grantOp(this));
     this.hypercalls.register('dm_op', dmOp(this), { xsm: 'dm_priv' });
+    this.hypercalls.register('mmu_update', mmuUpdateOp(this), { pvOnly: true });
+    this.hypercalls.register('mmuext_op', mmuextOp(this), { pvOnly: true });
+    this.hypercalls.register('vm_assist', vmAssistOp(), { pvOnly: true });
+    this.hypercalls.register('iret', iretOp(), { pvOnly: true });
+    this.hypercalls.register('multicall', multicallOp(this));
   }
 
   readonly evtchn: EventChannels;
@@ -136,13 +146,15 @@ export class Hypervisor {
 
   /** XEN_DOMCTL_createdomain and the domain build: the domain starts paused.
    *  Returns the domain, or a reason when the host cannot hold it. */
-  createDomain(cfg: DomainConfig, kernel: GuestKernel, opts: { privileged?: boolean; id?: number; accel?: Accel } = {}): Domain | string {
+  createDomain(cfg: DomainConfig, kernel: GuestKernel, opts: { privileged?: boolean; id?: number; accel?: Accel; hap?: boolean } = {}): Domain | string {
     const frames = cfg.memoryMiB * 256;
     if (this.reservedFrames + frames > this.memory.totalFrames) return `not enough memory for ${cfg.name}: ${cfg.memoryMiB} MiB asked, ${Math.floor((this.memory.totalFrames - this.reservedFrames) / 256)} MiB free`;
     const id = opts.id ?? this.nextDomid++;
     if (this.domains.has(id)) return `domain id ${id} is in use`;
     const d = new Domain(id, cfg, opts.privileged ?? false);
-    if (cfg.type !== 'pv') d.hvm = new HvmState(opts.accel ?? (cfg.type === 'pvh' ? 'vtx' : 'vtx'));
+    // hap (xl.cfg): nested paging when the CPU has it, unless the domain asks for shadow paging.
+    if (cfg.type !== 'pv') d.hvm = new HvmState(opts.accel ?? (cfg.type === 'pvh' ? 'vtx' : 'vtx'), this.profile.nestedPaging && (opts.hap ?? true));
+    else d.pv = new PvPaging(this.profile.mmu.nativeWalkRefs, this.memory, id);
     const si = this.memory.allocate(id, 1);
     if (si === null) return `not enough memory for ${cfg.name}'s shared_info`;
     d.memFrames = frames;
@@ -291,6 +303,7 @@ export class Hypervisor {
         return mfn < 0 ? undefined : hv.memory.page(mfn);
       },
       machinePage: (mfn) => (hv.memory.owner(mfn) === d.id ? hv.memory.page(mfn) : undefined),
+      machineFrame: (gfn) => (d.pv ? hv.gfnToMfn(d, gfn) : -1),
       mappedPage: (handle) => {
         const m = hv.grants.accessFrame(d.id, handle);
         return m ? { page: m.page, writable: m.writable } : undefined;

@@ -21,7 +21,20 @@ export type GuestOp =
   /** An I/O instruction or a load/store to device memory: in/out on a port, or MMIO.
    *  Resumes with the value read (0 for a write). Natively it reaches the device; in an HVM
    *  guest it traps. */
-  | { readonly op: 'io'; readonly space: 'pio' | 'mmio'; readonly dir: 'in' | 'out'; readonly addr: number; readonly size: 1 | 2 | 4; readonly value: number };
+  | { readonly op: 'io'; readonly space: 'pio' | 'mmio'; readonly dir: 'in' | 'out'; readonly addr: number; readonly size: 1 | 2 | 4; readonly value: number }
+  /** Memory-management work of the kernel, `count` times over: what the MMU does natively and a
+   *  hypervisor may have to see (shadow paging traps PTE writes, CR3 loads and INVLPG). A PV
+   *  kernel makes hypercalls instead (mmu_update, mmuext_op); it yields `pte-write` only with
+   *  writable page tables on, and faults and TLB misses. Resumes with 0. */
+  | { readonly op: 'mmu'; readonly kind: MmuOpKind; readonly count: number }
+  /** `count` system calls' entries into the kernel and returns to user mode (the work of the
+   *  call itself is a kernel compute). */
+  | { readonly op: 'syscall'; readonly count: number };
+
+/** pte-write: a store to a page-table entry; cr3: loading the page-table base; invlpg: one TLB
+ *  entry flushed; page-fault: a fault the kernel resolves (not-present or copy-on-write);
+ *  prot-fault: a protection fault delivered to the process as a signal; tlb-miss: a page walk. */
+export type MmuOpKind = 'pte-write' | 'cr3' | 'invlpg' | 'page-fault' | 'prot-fault' | 'tlb-miss';
 
 export type GuestProgram = Generator<GuestOp | number, void, number>;
 
@@ -44,6 +57,9 @@ export interface VcpuEnv {
   page(gfn: number): Uint8Array | undefined;
   /** A machine frame the domain owns (its grant-table frames after GNTTABOP_setup_table). */
   machinePage(mfn: number): Uint8Array | undefined;
+  /** A PV guest's P2M (start_info's mfn_list): the machine frame behind its page `gfn`, which
+   *  is what its page-table entries hold. -1 for other guests and for gfns past the end. */
+  machineFrame(gfn: number): number;
   /** A page granted by another domain and mapped here (the handle from map_grant_ref). */
   mappedPage(handle: number): { page: Uint8Array; writable: boolean } | undefined;
   /** Privileged foreign mapping of another domain's page (the toolstack, a device model). */
@@ -65,6 +81,8 @@ export const block = (until?: number): GuestOp => (until === undefined ? BLOCK :
 export const YIELD: GuestOp = { op: 'yield' };
 export const pio = (dir: 'in' | 'out', addr: number, size: 1 | 2 | 4, value = 0): GuestOp => ({ op: 'io', space: 'pio', dir, addr, size, value });
 export const mmio = (dir: 'in' | 'out', addr: number, size: 1 | 2 | 4, value = 0): GuestOp => ({ op: 'io', space: 'mmio', dir, addr, size, value });
+export const mmuOp = (kind: MmuOpKind, count = 1): GuestOp => ({ op: 'mmu', kind, count });
+export const syscall = (count = 1): GuestOp => ({ op: 'syscall', count });
 const BLOCK: GuestOp = { op: 'block' };
 
 /**

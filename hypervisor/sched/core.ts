@@ -32,6 +32,9 @@ export interface CoreHooks {
   io(v: Vcpu, op: GuestOp & { op: 'io' }): number;
   /** The vCPU executes HLT / SCHEDOP_block with nothing pending (an HVM guest exits). */
   halt(v: Vcpu): void;
+  /** Memory-management work or system-call entries of the guest kernel: the hypervisor charges
+   *  them (guest kernel time and hypervisor time) as the domain's paging mode makes them cost. */
+  mmu(v: Vcpu, op: GuestOp & { op: 'mmu' | 'syscall' }): void;
 }
 
 /** What `CoreHooks.io` returns when the access went to a device model and the vCPU waits. */
@@ -251,7 +254,7 @@ export class SchedulingCore implements SchedCore {
 
   private apply(v: Vcpu, op: GuestOp | number): 'run' | SchedReason {
     v.pendingOp = undefined;
-    if (typeof op !== 'number' && op.op !== 'compute' && op.op !== 'io' && v.domain.config.type === 'pv') {
+    if (typeof op !== 'number' && (op.op === 'block' || op.op === 'yield' || op.op === 'shutdown') && v.domain.config.type === 'pv') {
       this.hooks.schedOp(v);
       this.pcpus[v.processor]!.overheadNs += this.profile.hypervisor.hypercallNs;
     }
@@ -292,6 +295,11 @@ export class SchedulingCore implements SchedCore {
         v.lastResult = value;
         return 'run';
       }
+      case 'mmu':
+      case 'syscall':
+        this.hooks.mmu(v, op);
+        v.lastResult = 0;
+        return 'run';
     }
   }
 

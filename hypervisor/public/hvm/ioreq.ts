@@ -68,6 +68,9 @@ export function setIoreqData(page: Uint8Array, vcpu: number, data: number): void
 
 /** VMX basic exit reasons pvlab counts (Intel SDM Appendix C, as Xen's vmx.h names them). */
 export const EXIT_REASON = {
+  /** An exception or NMI: under shadow paging, the #PF of a write to a guest page table, or a
+   *  guest page fault the hypervisor must see first. */
+  EXCEPTION_NMI: 0,
   EXTERNAL_INTERRUPT: 1,
   CPUID: 10,
   HLT: 12,
