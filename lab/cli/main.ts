@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { ScenarioError } from '../scenario/index';
 import { colorEnabled, painter } from './color';
 import { registerCompare } from './commands/compare';
+import { registerLessons } from './commands/lessons';
 import { registerRun } from './commands/run';
 import { registerSweep } from './commands/sweep';
 
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerCompare(program);
   registerSweep(program);
+  registerLessons(program);
   return program;
 }
 

@@ -91,6 +91,8 @@ function registerName(c: TellContext, dom: number, space: 'pio' | 'mmio', addr: 
 const FIXED_PORTS: Partial<Record<number, string>> = {
   0x10: 'Xen platform device: unplug', 0x12: 'Xen platform device: protocol version',
   0x20: 'PIC master', 0xa0: 'PIC slave', 0x40: 'PIT counter 0', 0x43: 'PIT mode', 0x70: 'RTC index', 0x71: 'RTC data',
+  0x1f0: 'IDE data', 0x1f1: 'IDE error/feature', 0x1f2: 'IDE nsect', 0x1f3: 'IDE lbal', 0x1f4: 'IDE lbam', 0x1f5: 'IDE lbah',
+  0x1f6: 'IDE device', 0x1f7: 'IDE status/command', 0x3f6: 'IDE altstatus/devctl',
 };
 
 function tellNote(n: GuestNote): string {

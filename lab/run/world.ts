@@ -17,6 +17,8 @@ import type { KGen } from '../../guests/kernel/types';
 import { XenPlatformDevice, XEN_PLATFORM_UNPLUG_PORT, UNPLUG_ALL_IDE_DISKS } from '../../dom0/qemu/platform';
 import { emulatedPlatform, type EmulatedPlatform } from './hvm';
 import { cpuBurn, cpuPeriodic, idle } from '../../guests/workloads/cpu';
+import { evtchnDemo } from '../../guests/workloads/evtchn-demo';
+import { powerOff } from '../../guests/kernel/shutdown';
 import type { Workload } from '../../guests/workloads/workload';
 import { FioJob, type IoKernel } from '../../guests/workloads/fio';
 import { PvKernel } from '../../guests/kernel/pv';
@@ -172,6 +174,8 @@ function makeWorkload(w: World, g: GuestEntry, spec: WorkloadSpec): Workload {
       return booted(idle());
     case 'cpu-periodic':
       return booted(cpuPeriodic({ burstNs: spec.burst, periodNs: spec.period, jitter: spec.jitter }, rng));
+    case 'evtchn-demo': // the scenario check admits it only where a PV kernel runs
+      return booted(g.kernel ? evtchnDemo(g.kernel, spec.gap) : idle());
     case 'fio': {
       // The verify pattern is the domain's own: were two guests' disks to overlap, verify would see it.
       const job = new FioJob({ rw: spec.rw, bs: spec.bs, iodepth: spec.iodepth, size: spec.size, verify: spec.verify, ops: spec.ops, rateIops: spec.rate_iops }, rng, streamSeed(w.scenario.seed, `fio/${g.domain.name}`));
@@ -186,6 +190,7 @@ function makeWorkload(w: World, g: GuestEntry, spec: WorkloadSpec): Workload {
           const disk = g.native ? g.native.disk : g.kernel!.disks.find((b) => b.devid === devid);
           const k = g.native ?? g.kernel!;
           if (disk) yield* job.run(ioKernel(k, env), disk);
+          if (spec.then === 'poweroff') yield* powerOff(g.kernel?.disks ?? []);
           for (;;) yield block();
         },
       };

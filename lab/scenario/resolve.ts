@@ -74,6 +74,7 @@ function resolveDomain(d: DomainSpec, at: PathSegment[], host: HostFacts, report
     report([...at, 'maxmem'], `must be at least memory (${d.memory}MiB) (got ${d.maxmem}MiB)`);
   }
   checkHardwareKeys(d, at, host.platform, report);
+  checkXenKernel(d, at, report);
   const domain: Domain = {
     name: d.name,
     type: d.type,
@@ -135,6 +136,14 @@ function checkHardwareKeys(d: DomainSpec, at: PathSegment[], platform: Platform,
   // falls back to TCG (lab/run/world.ts modeOf).
   if (platform !== 'modern' && d.hap === true) {
     report([...at, 'hap'], `the ${platform} platform has no EPT/NPT (use hap: 0, shadow paging)`);
+  }
+}
+
+/** Workloads written against Xen's interfaces need a kernel that has them. */
+function checkXenKernel(d: DomainSpec, at: PathSegment[], report: Report): void {
+  const xenAware = d.type === 'pv' || d.type === 'pvh' || (d.type === 'hvm' && d.xen_platform_pci === true);
+  if (d.workload.kind === 'evtchn-demo' && !xenAware) {
+    report([...at, 'workload', 'kind'], `evtchn-demo needs a kernel that uses event channels: type pv or pvh, or hvm with xen_platform_pci: 1 (this one is ${d.type})`);
   }
 }
 

@@ -8,7 +8,7 @@
 
 import { z } from 'zod';
 import { bool, duration, field, integer, oneOf, optional, real, size, strict, text } from './fields';
-import { formatDuration, formatSize, KiB, MiB } from './units';
+import { formatDuration, formatSize, KiB, MiB, MS } from './units';
 
 /** Spins on the CPU forever: the classic CPU hog. */
 export const cpuBurnWorkload = strict({ kind: z.literal('cpu-burn') });
@@ -49,7 +49,13 @@ export const fioWorkload = strict({
   rate_iops: optional(integer(1, 10_000_000)),
   /** The domain's disk to use; its first disk when absent. */
   vdev: optional(text(/^(xvd[a-z]+|hd[a-z]|sd[a-z]+)[0-9]*$/, 'a vdev such as xvda')),
+  /** What the guest does when the job is done (needs `ops`): stay idle (when absent), or
+   *  `poweroff` cleanly, its PV devices walking Closing → Closed before SCHEDOP_shutdown. */
+  then: optional(oneOf(['idle', 'poweroff'])).optional(),
 }).superRefine((w, ctx) => {
+  if (w.then === 'poweroff' && w.ops === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['then'], message: 'poweroff comes after the job ends, so the job needs ops: (a number of I/Os)' });
+  }
   if (w.bs > w.size) {
     ctx.addIssue({
       code: 'custom',
@@ -59,8 +65,15 @@ export const fioWorkload = strict({
   }
 });
 
+/** A PV kernel walks one event channel through unbound, pending, coalesced, masked and lost
+ *  edges (guests/workloads/evtchn-demo.ts), pausing `gap` between steps. */
+export const evtchnDemoWorkload = strict({
+  kind: z.literal('evtchn-demo'),
+  gap: field(duration({ min: 1 }), MS),
+});
+
 /** Every workload kind; append new kinds here. */
-export const workloadVariants = [cpuBurnWorkload, idleWorkload, cpuPeriodicWorkload, fioWorkload] as const;
+export const workloadVariants = [cpuBurnWorkload, idleWorkload, cpuPeriodicWorkload, fioWorkload, evtchnDemoWorkload] as const;
 
 export const workloadSchema = z.discriminatedUnion('kind', workloadVariants);
 

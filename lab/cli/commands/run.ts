@@ -12,9 +12,10 @@ import { runScenario } from '../../run/runner';
 import { runCsv } from '../csv';
 import { renderRun } from '../format';
 import { Progress, watchRun } from '../progress';
-import { checkOutputPaths, collect, formatOf, loadInput, printWall } from './common';
+import { checkOutputPaths, collect, formatOf, isConfigFile, loadInput, printWall, resolveScenarioPath } from './common';
+import { addNarrateOptions, lessonFigures, narration, type NarrateOptions } from './lesson-run';
 
-interface RunOptions {
+interface RunOptions extends NarrateOptions {
   seed?: string;
   duration?: string;
   set?: string[];
@@ -33,11 +34,18 @@ function cmdRun(arg: string, opts: RunOptions): void {
   const t0 = performance.now();
   const recording = Boolean(opts.trace || opts.xentrace || opts.html);
   let rec: TraceRecorder | undefined;
+  const narrator = narration(opts);
   const progress = new Progress(1000);
   const hooks = watchRun(progress);
   let outcome;
   try {
-    outcome = runScenario(scenario, { ...hooks, onWorld: (w) => (rec = recording ? TraceRecorder.attach(w) : undefined) });
+    outcome = runScenario(scenario, {
+      ...hooks,
+      onWorld: (w) => {
+        rec = recording ? TraceRecorder.attach(w) : undefined;
+        narrator?.attach(w);
+      },
+    });
   } finally {
     progress.stop();
   }
@@ -47,14 +55,17 @@ function cmdRun(arg: string, opts: RunOptions): void {
   if (rec && opts.xentrace) writeXentrace(opts.xentrace, rec);
   if (rec && opts.html) writePage(opts.html, runPage({ report, world, recorder: rec, notices: world.notices }));
   for (const n of world.notices) process.stderr.write(`${n}\n`);
+  if (narrator && format === 'table') process.stdout.write(narrator.text() + '\n\n');
   const out = format === 'json' ? JSON.stringify(report, null, 2) + '\n' : format === 'csv' ? runCsv(report) : renderRun(report) + '\n';
   process.stdout.write(out);
+  const figures = format === 'table' && !isConfigFile(arg) ? lessonFigures(resolveScenarioPath(arg), scenario, outcome) : undefined;
+  if (figures) process.stdout.write('\n' + figures + '\n');
   const secs = wallMs / 1000;
   printWall(`${report.events} events in ${secs.toFixed(2)} s wall (${Math.round(report.events / secs).toLocaleString('en-US')} events/s, ${(report.simulatedNs / 1e9 / secs).toFixed(1)} simulated s per wall s)`);
 }
 
 export function registerRun(program: Command): void {
-  program
+  const run = program
     .command('run')
     .description('run a scenario file (or a scenario by name, or an xl.cfg file) and report what happened')
     .argument('<scenario>', 'a scenario YAML file, the name of one in scenarios/, or an xl.cfg file')
@@ -66,6 +77,6 @@ export function registerRun(program: Command): void {
     .option('--csv', 'print the report as CSV, one row per domain')
     .option('--html <file>', 'write a self-contained HTML report with charts')
     .option('--trace <file>', 'write a Chrome trace event file (opens in Perfetto)')
-    .option('--xentrace <file>', 'write a binary xentrace file (reads with xenalyze --cpu-hz=1G)')
-    .action(cmdRun);
+    .option('--xentrace <file>', 'write a binary xentrace file (reads with xenalyze --cpu-hz=1G)');
+  addNarrateOptions(run).action(cmdRun);
 }

@@ -1,0 +1,16 @@
+// Every lesson, in course order. A scenario in scenarios/ with a lesson text but no entry here
+// is still listed and explained; it just has no figures table.
+import type { LessonSpec } from './lesson';
+import { eventChannels, xenbusHandshake } from './defs/control';
+import { grantMapVsCopy, pvVsHvm, ringBatching, vmexitAnatomy } from './defs/io';
+import { accelerators, pvhvm, tcgFallback } from './defs/modes';
+import { boostIo, creditCaps, dom0Bottleneck } from './defs/sched';
+
+export const LESSONS: readonly LessonSpec[] = [
+  pvVsHvm, vmexitAnatomy, ringBatching, grantMapVsCopy, eventChannels, xenbusHandshake,
+  creditCaps, boostIo, dom0Bottleneck, accelerators, tcgFallback, pvhvm,
+];
+
+export function lessonSpec(name: string): LessonSpec | undefined {
+  return LESSONS.find((l) => l.name === name);
+}
