@@ -6,6 +6,7 @@ import { engineModel, referenceModel } from './engine';
 import { scaleScenario } from './scenarios';
 import { runScenario } from '../lab/run/runner';
 import { baseScenario, withMode, type CompareMode } from '../lab/compare';
+import { runSuite, type SuiteInput } from '../lab/suite';
 
 interface Bench {
   name: string;
@@ -41,6 +42,13 @@ function requestRate(mode: CompareMode, iodepth: number, durationNs: number): nu
   return world.guests.find((g) => g.fio)!.fio!.ops / wall;
 }
 
+/** Wall seconds of a whole `pvlab compare --suite` run (issue 5 asks for under a minute). */
+function suiteWall(input: SuiteInput): number {
+  const t0 = performance.now();
+  runSuite(input);
+  return (performance.now() - t0) / 1000;
+}
+
 let eventsAt10 = 0;
 /** Events per wall second of a scale scenario (also remembered for the 1000/10 ratio). */
 function scaleEvents(domains: number): number {
@@ -58,6 +66,8 @@ const BENCHES: Bench[] = [
   { name: 'credit_64_domains_sim_s_per_wall_s', unit: 'simulated s per wall s', runs: 3, measure: () => simSpeed(10e9, () => scaleScenario(64, 16, 10e9, false)) },
   { name: 'pv_4k_requests_per_s', unit: 'simulated PV 4 KiB requests (iodepth 32) per wall s', runs: 3, measure: () => requestRate('pv', 32, 200e6) },
   { name: 'hvm_ide_requests_per_s', unit: 'simulated HVM (IDE) 4 KiB requests per wall s', runs: 3, measure: () => requestRate('hvm', 1, 200e6) },
+  { name: 'suite_lmbench_xeon_native_pv_bt_wall_s', unit: 's wall (compare --suite lmbench --platform xeon-2003 --modes native,pv,bt)', runs: 1, noWarmup: true, measure: () => suiteWall({ suite: 'lmbench', platform: 'xeon-2003', modes: ['native', 'pv', 'bt'] }) },
+  { name: 'suite_macro_wall_s', unit: 's wall (compare --suite macro, default modes)', runs: 1, noWarmup: true, measure: () => suiteWall({ suite: 'macro' }) },
   { name: 'scale_10_domains_events_per_s', unit: 'events/s', runs: 3, measure: () => scaleEvents(10) },
   { name: 'scale_1000_domains_sim_s_per_wall_s', unit: 'simulated s per wall s (1000 domains, 64 pCPUs)', runs: 1, noWarmup: true, measure: () => simSpeed(2e9, () => scaleScenario(1000, 64, 2e9)) },
   { name: 'scale_events_per_s_1000_over_10_domains', unit: 'ratio', runs: 1, noWarmup: true, measure: () => scaleEvents(1000) / (eventsAt10 || scaleEvents(10)) },

@@ -21,6 +21,7 @@ import { evtchnDemo } from '../../guests/workloads/evtchn-demo';
 import { powerOff } from '../../guests/kernel/shutdown';
 import type { Workload } from '../../guests/workloads/workload';
 import { FioJob, type IoKernel } from '../../guests/workloads/fio';
+import { benchFor } from './bench';
 import { PvKernel } from '../../guests/kernel/pv';
 import type { Blkback } from '../../dom0/blkback';
 import { vdevToDevid } from '../../dom0/xenstore/paths';
@@ -120,7 +121,7 @@ export function createGuest(w: World, spec: DomainSpec): Domain | string {
       maxmemMiB: spec.maxmem, weight: spec.cpu_weight, cap: spec.cap, affinity: spec.cpus,
     },
     (env) => (function* (): GuestProgram { yield* kernelFor(env); })(),
-    { accel: choice.accel },
+    { accel: choice.accel, hap: spec.hap },
   );
   if (typeof d === 'string') return d;
   const entry: GuestEntry = { spec, mode: choice.mode, domain: d, workload: idle(), backends: [] };
@@ -176,6 +177,14 @@ function makeWorkload(w: World, g: GuestEntry, spec: WorkloadSpec): Workload {
       return booted(cpuPeriodic({ burstNs: spec.burst, periodNs: spec.period, jitter: spec.jitter }, rng));
     case 'evtchn-demo': // the scenario check admits it only where a PV kernel runs
       return booted(g.kernel ? evtchnDemo(g.kernel, spec.gap) : idle());
+    case 'lmbench':
+    case 'forkwait':
+    case 'specint':
+    case 'kernel-build':
+    case 'dbench':
+    case 'oltp':
+    case 'web':
+      return benchFor(w, g, spec, bootKernel);
     case 'fio': {
       // The verify pattern is the domain's own: were two guests' disks to overlap, verify would see it.
       const job = new FioJob({ rw: spec.rw, bs: spec.bs, iodepth: spec.iodepth, size: spec.size, verify: spec.verify, ops: spec.ops, rateIops: spec.rate_iops }, rng, streamSeed(w.scenario.seed, `fio/${g.domain.name}`));

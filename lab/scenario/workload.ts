@@ -7,6 +7,7 @@
 // in ./storage.
 
 import { z } from 'zod';
+import { BENCH_WORKLOADS } from './bench-workloads';
 import { bool, duration, field, integer, oneOf, optional, real, size, strict, text } from './fields';
 import { formatDuration, formatSize, KiB, MiB, MS } from './units';
 
@@ -73,7 +74,7 @@ export const evtchnDemoWorkload = strict({
 });
 
 /** Every workload kind; append new kinds here. */
-export const workloadVariants = [cpuBurnWorkload, idleWorkload, cpuPeriodicWorkload, fioWorkload, evtchnDemoWorkload] as const;
+export const workloadVariants = [cpuBurnWorkload, idleWorkload, cpuPeriodicWorkload, fioWorkload, evtchnDemoWorkload, ...BENCH_WORKLOADS] as const;
 
 export const workloadSchema = z.discriminatedUnion('kind', workloadVariants);
 
