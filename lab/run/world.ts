@@ -23,6 +23,7 @@ import type { Workload } from '../../guests/workloads/workload';
 import { FioJob, type IoKernel } from '../../guests/workloads/fio';
 import { benchFor } from './bench';
 import { PvKernel } from '../../guests/kernel/pv';
+import { hostileWorkload } from '../../guests/hostile/index';
 import type { Blkback } from '../../dom0/blkback';
 import { vdevToDevid } from '../../dom0/xenstore/paths';
 import type { Scenario, Domain as DomainSpec, Workload as WorkloadSpec } from '../scenario/types';
@@ -173,6 +174,8 @@ function makeWorkload(w: World, g: GuestEntry, spec: WorkloadSpec): Workload {
       return booted(cpuBurn());
     case 'idle':
       return booted(idle());
+    case 'hostile': // boots its PV kernel bare itself; without a PV kernel there is nothing to attack with
+      return g.kernel ? hostileWorkload(spec.attack, g.kernel, { variant: spec.variant, durationNs: spec.duration }) : booted(idle());
     case 'cpu-periodic':
       return booted(cpuPeriodic({ burstNs: spec.burst, periodNs: spec.period, jitter: spec.jitter }, rng));
     case 'evtchn-demo': // the scenario check admits it only where a PV kernel runs

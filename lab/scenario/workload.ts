@@ -73,8 +73,21 @@ export const evtchnDemoWorkload = strict({
   gap: field(duration({ min: 1 }), MS),
 });
 
+/** The hostile cases of issue 9 a scenario can select (docs/threat-model.md says what each
+ *  promises; T17 needs an unmodified guest and is a test program only). */
+export const HOSTILE_ATTACKS = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'T9', 'T10', 'T11', 'T12', 'T13', 'T14', 'T15', 'T16'] as const;
+
+/** A hostile PV guest running one attack (guests/hostile); `variant` picks among a case's
+ *  variants (T14's handshake faults, T16's lies), `duration` bounds storms and floods. */
+export const hostileWorkload = strict({
+  kind: z.literal('hostile'),
+  attack: field(oneOf(HOSTILE_ATTACKS)),
+  variant: optional(text(/^[a-z0-9-]+$/, 'a variant name such as ring-ref-readonly')),
+  duration: optional(duration({ min: 1 })),
+});
+
 /** Every workload kind; append new kinds here. */
-export const workloadVariants = [cpuBurnWorkload, idleWorkload, cpuPeriodicWorkload, fioWorkload, evtchnDemoWorkload, ...BENCH_WORKLOADS] as const;
+export const workloadVariants = [cpuBurnWorkload, idleWorkload, cpuPeriodicWorkload, fioWorkload, evtchnDemoWorkload, ...BENCH_WORKLOADS, hostileWorkload] as const;
 
 export const workloadSchema = z.discriminatedUnion('kind', workloadVariants);
 
