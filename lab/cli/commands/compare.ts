@@ -11,6 +11,7 @@ import { renderCompare, START_EXPLANATION } from '../compare-format';
 import { compareCsv } from '../csv';
 import { eventsOf, Progress, watchRun } from '../progress';
 import { checkOutputPaths, formatOf, loadInput, printWall } from './common';
+import { cmdSuite } from './suite';
 
 interface CompareOptions {
   modes?: string;
@@ -21,6 +22,7 @@ interface CompareOptions {
   csv?: boolean;
   html?: string;
   explain?: boolean;
+  suite?: string;
 }
 
 function parseModes(text: string | undefined): CompareMode[] | undefined {
@@ -41,6 +43,7 @@ function parsePairs(pairs: string[]): Record<string, string> {
 }
 
 function cmdCompare(what: string | undefined, pairs: string[], opts: CompareOptions): void {
+  if (opts.suite !== undefined) return cmdSuite(opts, parsePairs(what === undefined ? pairs : [what, ...pairs]));
   const format = formatOf(opts);
   const modes = parseModes(opts.modes);
   const options = parsePairs(pairs);
@@ -101,5 +104,6 @@ export function registerCompare(program: Command): void {
     .option('--csv', 'print the comparison as CSV, one row per mode')
     .option('--html <file>', 'write a self-contained HTML report with charts')
     .option('--explain', 'explain what the table shows')
+    .option('--suite <name>', 'run a benchmark suite instead, one row per benchmark: lmbench or macro')
     .action(cmdCompare);
 }
