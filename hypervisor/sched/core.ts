@@ -178,16 +178,18 @@ export class SchedulingCore implements SchedCore {
     } else {
       pc.leaveIdle(now);
     }
-    const prevRunnable = prev !== null && prev.runnable && !pc.yielding;
+    // A vCPU whose affinity no longer includes this pCPU may not go on here (it is requeued below).
+    const prevRunnable = prev !== null && prev.runnable && !pc.yielding && prev.canRunOn(pc.id);
     const yielded = pc.yielding;
     pc.yielding = false;
-    const d = this.sched.schedule(pc.id, prev, prevRunnable || (yielded && prev!.runnable), ran);
+    const d = this.sched.schedule(pc.id, prev, prevRunnable || (yielded && prev!.runnable && prev!.canRunOn(pc.id)), ran);
     const next = d.next;
     // The native baseline has no hypervisor: its CPU halts and resumes at no scheduling cost.
     const bare = (next ?? prev)?.domain.hvm?.accel === 'bare';
     let overhead = bare ? 0 : this.profile.sched.scheduleDecisionNs;
     if (next !== prev) {
       if (prev) this.setRunstate(prev, prev.runnable ? 'runnable' : prev.blocked || prev.waitingIo ? 'blocked' : 'offline', pc.id);
+      if (prev && prev.runnable && !prev.canRunOn(pc.id)) this.sched.wake(prev);
       if (!bare) overhead += this.profile.sched.contextSwitchNs;
     }
     if (this.trace.on) this.emitDecision(pc, next, reason, d.why);

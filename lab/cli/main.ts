@@ -14,6 +14,7 @@ import { registerCompare } from './commands/compare';
 import { registerLessons } from './commands/lessons';
 import { registerRun } from './commands/run';
 import { registerSweep } from './commands/sweep';
+import { registerVirsh } from './commands/virsh';
 
 export { resolveScenarioPath, SCENARIO_DIR } from './commands/common';
 
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerCompare(program);
   registerSweep(program);
+  registerVirsh(program);
   registerLessons(program);
   return program;
 }
@@ -56,7 +58,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     await buildProgram().parseAsync(argv, { from: 'user' });
-    return 0;
+    // A command that failed without throwing (virsh's error) has set the status itself.
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {
     return exitStatus(e);
   }

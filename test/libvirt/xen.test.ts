@@ -117,4 +117,34 @@ describe('xen:///system drives the Xen host through the toolstack paths', () => 
     expect(state(dom)).toBe(VIR_DOMAIN.SHUTOFF);
     expect(w.hv.list().map((d) => d.name)).toEqual(['Domain-0']);
   });
+
+  it('pinVcpu moves running vCPUs at once, and setVcpus takes vCPUs offline', () => {
+    const w = xenHost();
+    const conn = must(connect('xen:///system', w));
+    const dom = must(conn.createXML(guestXml({ vcpus: " current='2'" }).replace('>1</vcpu>', '>2</vcpu>')));
+    const d = w.hv.domainByName('web')!;
+    const ran = () => d.vcpus.reduce((s, v) => s + v.runstateAt(w.engine.now).running, 0);
+    w.engine.run(300 * MS);
+    expect(must(dom.getVcpus()).map((v) => v.cpu).sort()).toEqual([0, 1]);
+    must(dom.pinVcpu(0, [1]));
+    must(dom.pinVcpu(1, [1]));
+    w.engine.run(301 * MS);
+    expect(must(dom.getVcpus()).map((v) => v.affinity)).toEqual([[false, true], [false, true]]);
+    const before = ran();
+    w.engine.run(1301 * MS);
+    // Both vCPUs now share pCPU 1: one pCPU's worth of time in that second, not two.
+    expect((ran() - before) / 1e9).toBeCloseTo(1, 1);
+    expect(d.vcpus.every((v) => v.processor === 1)).toBe(true);
+    must(dom.pinVcpu(1, [0]));
+    must(dom.setVcpus(1));
+    expect(must(dom.getInfo()).nrVirtCpu).toBe(1);
+    const one = ran();
+    w.engine.run(2301 * MS);
+    expect((ran() - one) / 1e9).toBeCloseTo(1, 1);
+    expect(d.vcpus[1]!.unplugged).toBe(true);
+    must(dom.setVcpus(2));
+    const two = ran();
+    w.engine.run(3301 * MS);
+    expect((ran() - two) / 1e9).toBeCloseTo(2, 1);
+  });
 });
