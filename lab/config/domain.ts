@@ -16,7 +16,7 @@
 import { closestMatch, describeValue, formatKeyPath, ScenarioError } from '../scenario/errors';
 import { oneOf } from '../scenario/fields';
 import { KNOWN_KEYS, MIB_KEYS, MODELLED_KEYS, unmodelledReason, type XlKind } from './keys';
-import { parseXlCfg, parseXlNumber, type XlPosition, type XlSetting, type XlValue } from './xlcfg';
+import { parseXlCfg, parseXlNumber, xlNumberTooLarge, type XlPosition, type XlSetting, type XlValue } from './xlcfg';
 
 /** A problem that does not stop the load, e.g. a key pvlab does not model. */
 export interface ConfigWarning {
@@ -138,6 +138,7 @@ function readKey(key: string, kind: XlKind, m: Merged, out: DomainConfig): void 
 function readAtom(key: string, kind: XlKind, text: string, at: XlPosition, file: string): unknown {
   if (kind !== 'number' && kind !== 'flag') return checkChoice(key, text, at, file);
   const n = parseXlNumber(text);
+  if (n === undefined && xlNumberTooLarge(text)) fail(file, at, key, `${text.trim()} is too large`);
   if (n === undefined) {
     const what = MIB_KEYS.has(key) ? `a whole number of MiB, e.g. ${key} = 512` : kind === 'flag' ? 'a number: 1 (on) or 0 (off)' : 'a whole number';
     fail(file, at, key, `must be ${what} (got ${describeValue(text)})`);

@@ -79,6 +79,11 @@ export function parseXlNumber(text: string): number | undefined {
   return m[1] === '-' ? -magnitude : magnitude;
 }
 
+/** Whether `text` is written as an xl number but is too large to be read exactly. */
+export function xlNumberTooLarge(text: string): boolean {
+  return XL_NUMBER.test(/^\s*[+-]?(.*)$/s.exec(text)![1]!) && parseXlNumber(text) === undefined;
+}
+
 /** Splits xl.cfg text into tokens, one at a time, so the first error in the file wins. */
 class Lexer {
   private pos = 0;
@@ -179,6 +184,11 @@ class Lexer {
 
 function unexpectedCharacter(c: string): string {
   if (c === ':') return "unexpected ':' (settings are written key = value)";
+  if (c === '\ufeff') return 'unexpected byte order mark (U+FEFF), which xl does not read: save the file as UTF-8 without one';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(c)) {
+    return `unexpected control character U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} (an xl.cfg file is text)`;
+  }
   const python = '+-.*/(){}'.includes(c) ? ' (xl.cfg is not Python: a value is a "string", a number or a [list])' : '';
   return `unexpected character '${c}'${python}`;
 }
@@ -194,8 +204,12 @@ export function parseXlCfg(text: string, file: string): XlSetting[] {
   return new Parser(new Lexer(text, file)).file();
 }
 
+/** Lists are parsed recursively; deeper nesting is refused rather than overflowing the stack. */
+const MAX_LIST_DEPTH = 16;
+
 class Parser {
   private token: Token;
+  private depth = 0;
 
   constructor(private readonly lexer: Lexer) {
     this.token = lexer.next();
@@ -248,6 +262,7 @@ class Parser {
   }
 
   private list(open: Token): XlList {
+    if (++this.depth > MAX_LIST_DEPTH) this.lexer.fail(open, `lists nested more than ${MAX_LIST_DEPTH} deep (xl.cfg lists nest one or two deep)`);
     const list: XlList = { kind: 'list', items: [], line: open.line, column: open.column };
     let newLine = this.skipNewlines();
     while (this.token.kind !== ']') {
@@ -264,6 +279,7 @@ class Parser {
       newLine = this.skipNewlines();
     }
     this.advance();
+    this.depth--;
     return list;
   }
 

@@ -30,7 +30,7 @@ export class ScenarioError extends Error {
   readonly problem: string;
 
   constructor(init: ScenarioErrorInit) {
-    super(formatLocated(init));
+    super(oneLine(formatLocated(init)));
     this.file = init.file;
     this.line = init.line;
     this.column = init.column;
@@ -47,6 +47,21 @@ function formatLocated(init: ScenarioErrorInit): string {
   return parts.join(': ');
 }
 
+/**
+ * The message on one line and safe on a terminal: control characters (a new line inside a
+ * quoted YAML value, an escape sequence, a NUL from a binary file) and invisible marks such
+ * as a byte order mark are shown as escapes (\n, \u001b, \ufeff).
+ */
+function oneLine(message: string): string {
+  // eslint-disable-next-line no-control-regex
+  return message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/g, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    if (c === '\t') return '\\t';
+    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+}
+
 /** `['domains', 1, 'vcpus']` → `domains[1].vcpus`. */
 export function formatKeyPath(path: readonly PathSegment[]): string {
   let out = '';
@@ -57,11 +72,15 @@ export function formatKeyPath(path: readonly PathSegment[]): string {
   return out;
 }
 
-/** A short rendering of a value for "(got …)": numbers plain, text quoted, structures named. */
+/** Text longer than this is cut in "(got …)": a binary file read as YAML is one long string. */
+const SHOWN = 60;
+
+/** A short rendering of a value for "(got …)": numbers plain, text quoted (and cut), structures named. */
 export function describeValue(value: unknown): string {
   if (value === undefined || value === null) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return JSON.stringify(value.length > SHOWN ? `${value.slice(0, SHOWN)}…` : value);
   if (Array.isArray(value)) return 'a list';
+  if (ArrayBuffer.isView(value)) return 'binary data';
   if (typeof value === 'object') return 'a mapping';
   return String(value);
 }

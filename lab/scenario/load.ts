@@ -6,15 +6,15 @@
 // problem is in one). parseScenario answers a result; loadScenario and loadScenarioFile read a
 // file and throw. validateScenario is the last two stages, for other front ends (lab/config).
 
-import { LineCounter, parseDocument, type YAMLError } from 'yaml';
 import type { ConfigWarning } from '../config/domain';
 import { expandConfigs, readTextFile, type Expanded, type ReadFile } from './configs';
-import { describeReadError, describeValue, ScenarioError } from './errors';
+import { describeReadError, ScenarioError } from './errors';
 import { firstError, issueFromZod, Locator, type Issue, type Placer } from './issues';
 import { resolveScenario } from './resolve';
 import { scenarioFileSchema } from './schema';
 import { applySettings, settingsRedirect, type Setting } from './settings';
 import type { Scenario } from './types';
+import { readYamlMapping } from './yaml';
 
 export type Validated = { ok: true; scenario: Scenario } | { ok: false; error: ScenarioError };
 
@@ -35,15 +35,9 @@ export interface LoadedScenario {
 
 /** Parses scenario text; `fileName` is used, as given, in error messages and Scenario.file. */
 export function parseScenario(text: string, fileName: string, options: ParseOptions = {}): ParseResult {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  const syntax = doc.errors[0];
-  if (syntax) return failed(yamlError(syntax, lines, fileName));
-  const raw: unknown = doc.toJS({ maxAliasCount: 1000 });
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    const problem = `a scenario must be a mapping of keys such as name: and domains: (got ${describeValue(raw)})`;
-    return failed(new ScenarioError({ file: fileName, line: 1, column: 1, problem }));
-  }
+  const read = readYamlMapping(text, fileName);
+  if (!read.ok) return read;
+  const { doc, lines, raw } = read;
   const settings = options.settings ?? [];
   const fromSettings = settingsRedirect(settings);
   let expanded: Expanded;
@@ -89,12 +83,4 @@ export function loadScenarioFile(path: string): Scenario {
 
 function failed(error: ScenarioError): { ok: false; error: ScenarioError } {
   return { ok: false, error };
-}
-
-function yamlError(error: YAMLError, lines: LineCounter, file: string): ScenarioError {
-  const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
-  const first = error.code === 'MULTIPLE_DOCS'
-    ? 'a scenario file holds one YAML document, but a second one starts here'
-    : error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-  return new ScenarioError({ file, line: pos.line, column: pos.col, problem: `YAML syntax error: ${first}` });
 }

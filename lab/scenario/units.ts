@@ -41,7 +41,7 @@ const BARE_NUMBER = /^[+-]?[0-9]+(?:\.[0-9]+)?$/;
 
 /** `30ms` → 30_000_000 (ns). */
 export function parseDuration(value: unknown): Parsed<number> {
-  if (typeof value === 'number' || (typeof value === 'string' && BARE_NUMBER.test(value.trim()))) {
+  if ((typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && BARE_NUMBER.test(value.trim()))) {
     return fail(`a duration needs a unit (got ${String(value).trim()}); write e.g. ${String(value).trim()}ms or ${String(value).trim()}s`);
   }
   if (typeof value !== 'string') return fail(`must be a duration such as 30ms (got ${describeValue(value)})`);
@@ -59,7 +59,7 @@ export function parseDuration(value: unknown): Parsed<number> {
 
 /** `4k` → 4096, `1MB` → 1_000_000, `512` → 512 (bytes). */
 export function parseSize(value: unknown): Parsed<number> {
-  if (typeof value === 'number') {
+  if (typeof value === 'number' && Number.isFinite(value)) {
     if (value < 0) return fail(`a size cannot be negative (got ${value})`);
     return wholeBytes(String(value), Number.isInteger(value) ? BigInt(value) : undefined);
   }
