@@ -2,7 +2,7 @@
 // engine event at its simulated time, so it interleaves with everything else deterministically
 // (events at one instant run in file order). What the tool printed is kept for the report
 // (`timeline: [{at, command, output, error?}]`) and, while someone traces, told as notes in
-// the trace: "$ xl pause web" and then each line the command printed.
+// the trace: "$ xl pause web" before the command acts, then each line it printed.
 import { defaultUri, hostConnection } from '../libvirt/connect';
 import { virsh } from '../libvirt/virsh';
 import { eventsOf, type TimelineEvent } from '../scenario/timeline';
@@ -39,6 +39,7 @@ export function timelineOf(w: World): TimelineEntry[] | undefined {
 /** Runs one event now. */
 export function runEvent(w: World, e: TimelineEvent): TimelineEntry {
   const command = `${e.tool} ${e.command}`;
+  note(w, `$ ${command}`);
   let entry: TimelineEntry;
   if (e.tool === 'xl') {
     const r = xl(w, e.command, { create: e.domain });
@@ -47,7 +48,7 @@ export function runEvent(w: World, e: TimelineEvent): TimelineEntry {
     const r = virsh({ connect: (uri) => hostConnection(w, uri ?? defaultUri(w)), readFile: (p) => fileOf(e, p) }, e.command);
     entry = { at: w.engine.now, command, output: trimEnd(r.stdout), ...(r.ok ? {} : { error: trimEnd(r.stderr) }) };
   }
-  tell(w, entry);
+  for (const line of [entry.output, entry.error ?? ''].join('\n').split('\n')) if (line.trim() !== '') note(w, line);
   return entry;
 }
 
@@ -61,13 +62,8 @@ function trimEnd(s: string): string {
   return s.replace(/\s+$/, '');
 }
 
-/** Notes in the trace, from dom0 (the toolstack's home). */
-function tell(w: World, entry: TimelineEntry): void {
+/** A note in the trace, from dom0 (the toolstack's home), only while someone traces. */
+function note(w: World, what: string): void {
   const trace = w.hv.trace;
-  if (!trace.on) return;
-  const t = w.engine.now;
-  trace.emit({ type: 'note', t, dom: 0, what: `$ ${entry.command}` });
-  for (const line of [entry.output, entry.error ?? ''].join('\n').split('\n')) {
-    if (line.trim() !== '') trace.emit({ type: 'note', t, dom: 0, what: line });
-  }
+  if (trace.on) trace.emit({ type: 'note', t: w.engine.now, dom: 0, what });
 }
