@@ -19,23 +19,26 @@ function counts(p: PerOp | undefined): string {
 
 export function renderSuite(r: SuiteResult): string {
   const out: string[] = [];
-  const w = 22;
   out.push(`${r.suite} on ${r.platform} (seed ${r.seed}): each mode's score, and "x" relative to native (higher is better)`);
   out.push('');
-  out.push(pad('benchmark', 17) + pad('unit', 7) + r.modes.map((m) => pad(m, w, true)).join(''));
-  for (const row of r.rows) {
-    const cells = r.modes.map((m) => {
-      const rel = row.relativeToNative[m];
-      return pad(`${fmt(row.results[m])} ${rel === null || rel === undefined ? '' : `${rel.toFixed(2)}x`}`, w, true);
-    });
-    out.push(pad(row.benchmark, 17) + pad(row.unit, 7) + cells.join(''));
-  }
+  const scores = r.rows.map((row) => r.modes.map((m) => {
+    const rel = row.relativeToNative[m];
+    return `${fmt(row.results[m])} ${rel === null || rel === undefined ? '' : `${rel.toFixed(2)}x`}`.trimEnd();
+  }));
+  table(out, r, ['unit', ...r.modes], r.rows.map((row, i) => [row.benchmark, row.unit, ...scores[i]!]));
   out.push('');
   out.push('Per operation: VM exits / hypercalls / system calls / page faults / context switches / PTE writes');
-  out.push(pad('benchmark', 17) + pad('', 7) + r.modes.map((m) => pad(m, w, true)).join(''));
-  for (const row of r.rows) out.push(pad(row.benchmark, 17) + pad('', 7) + r.modes.map((m) => pad(counts(row.perOp[m]), w, true)).join(''));
+  table(out, r, r.modes, r.rows.map((row) => [row.benchmark, ...r.modes.map((m) => counts(row.perOp[m]))]));
   const errors = r.rows.flatMap((row) => Object.entries(row.errors ?? {}).map(([m, e]) => `${row.benchmark} under ${m}: ${e}`));
   if (errors.length > 0) out.push('', ...errors.map((e) => `error: ${e}`));
   if (r.notices.length > 0) out.push('', ...r.notices.map((n) => `note: ${n.replace(/\n/g, '; ')}`));
   return out.join('\n');
+}
+
+/** Rows under a header, the first column left-aligned, the others right-aligned to fit. */
+function table(out: string[], r: SuiteResult, head: readonly string[], rows: readonly string[][]): void {
+  const first = Math.max(9, ...r.rows.map((x) => x.benchmark.length)) + 2;
+  const widths = head.map((h, j) => Math.max(h.length, ...rows.map((row) => row[j + 1]!.length)) + 2);
+  out.push(pad('benchmark', first) + head.map((h, j) => pad(h, widths[j]!, true)).join(''));
+  for (const row of rows) out.push(pad(row[0]!, first) + row.slice(1).map((c, j) => pad(c, widths[j]!, true)).join(''));
 }
