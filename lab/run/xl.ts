@@ -6,6 +6,7 @@
 import { errnoName } from '../../hypervisor/public/errno';
 import { splitWords } from '../libvirt/virsh-args';
 import type { Domain as DomainSpec } from '../scenario/types';
+import { destroyGuest } from './toolstack';
 import type { World } from './world';
 import { xlBlockAttach, xlBlockDetach, xlCreate, xlVcpuList, xlVcpuPin, xlVcpuSet } from './xl-more';
 import { findDomain, pad, type XlResult } from './xl-common';
@@ -52,7 +53,9 @@ function lifecycle(w: World, verb: 'pause' | 'unpause' | 'destroy' | 'shutdown',
   const d = findDomain(w, ident);
   if (typeof d === 'string') return { ok: false, error: d };
   const hv = w.hv;
-  const rc = verb === 'pause' ? hv.pause(d.id) : verb === 'unpause' ? hv.unpause(d.id) : verb === 'destroy' ? hv.destroy(d.id) : hv.shutdown(d.id, 'poweroff');
+  if (verb === 'destroy' && d.id === 0) return { ok: false, error: 'Not destroying domain 0; use -f to force.' };
+  const backends = w.guests.find((g) => g.domain === d)?.backends ?? [];
+  const rc = verb === 'pause' ? hv.pause(d.id) : verb === 'unpause' ? hv.unpause(d.id) : verb === 'destroy' ? destroyGuest(hv, w.dom0, d, backends) : hv.shutdown(d.id, 'poweroff');
   if (rc < 0) return { ok: false, error: `xl ${verb} ${ident}: failed (${errnoName(rc)})` };
   return { ok: true, output: verb === 'shutdown' ? `Shutting down domain ${d.id}` : '' };
 }

@@ -37,10 +37,15 @@ describe('xen:///system drives the Xen host through the toolstack paths', () => 
     w.engine.run(600 * MS);
     expect(must(dom.getInfo()).cpuTime).toBeGreaterThan(paused);
 
+    const id = dom.getID();
+    expect(w.dom0.xs.read(undefined, `/local/domain/${id}/name`)).toBe('web');
     must(dom.destroy());
     expect(must(dom.getState())).toEqual({ state: VIR_DOMAIN.SHUTOFF, reason: REASON.SHUTOFF_DESTROYED });
     w.engine.run(700 * MS);
     expect(w.hv.domainByName('web')).toBeUndefined();
+    // As xl destroy leaves it: no xenstore home, no backend directory.
+    expect(w.dom0.xs.read(undefined, `/local/domain/${id}/name`)).toBeUndefined();
+    expect(w.dom0.xs.read(undefined, `/local/domain/0/backend/vbd/${id}/51712/state`)).toBeUndefined();
     expect(must(dom.isPersistent())).toBe(true);
     must(dom.undefine());
     const gone = conn.lookupByName('web');

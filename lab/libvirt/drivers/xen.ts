@@ -2,11 +2,13 @@
 // the way `xl create` goes (lab/run/world's createGuest: domctl createdomain, the xenstore
 // home and INTRODUCE, the disks' frontend and backend directories and blkback, unpause);
 // suspend and resume are XEN_DOMCTL_pause/unpausedomain, shutdown is a remote
-// SCHEDOP_shutdown, destroy is XEN_DOMCTL_destroydomain, and the scheduler parameters are the
+// SCHEDOP_shutdown, destroy is `xl destroy`'s (XEN_DOMCTL_destroydomain, then the xenstore home,
+// the backends and the store connection go), and the scheduler parameters are the
 // credit scheduler's weight and cap. Domain-0 is listed, as libvirt lists it, and cannot be
 // stopped. Like the libxl driver, it reports RUNNING for a running guest whatever its vCPUs do
 // (the xl list `b` column is where blocking shows), never BLOCKED.
 import type { Domain } from '../../../hypervisor/domain';
+import { destroyGuest } from '../../run/toolstack';
 import { createGuest } from '../../run/world';
 import type { Domain as DomainSpec, DiskSpec } from '../../scenario/types';
 import { mib, type DomainDef } from '../def';
@@ -39,6 +41,14 @@ export class XenDriver extends SimHostDriver {
     if (typeof d !== 'string') return ok(d);
     this.reapHalfBuilt(def.name);
     return failed(d);
+  }
+
+  /** `xl destroy`'s way: the domain dies, and its xenstore home, backends and store connection go. */
+  override destroy(id: number): VirResult<void> {
+    const d = this.hv.domain(id);
+    if (id === 0 || !d) return super.destroy(id);
+    const backends = this.world.guests.find((g) => g.domain === d)?.backends ?? [];
+    return destroyGuest(this.hv, this.world.dom0, d, backends) < 0 ? virErr(VIR_ERR.OPERATION_FAILED, FROM, this.failure('destroy', id)) : ok(undefined);
   }
 
   protected override guard(id: number, op: StopOp): string | undefined {
