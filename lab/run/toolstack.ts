@@ -57,7 +57,7 @@ export function destroyGuest(hv: Hypervisor, dom0: Dom0, d: Domain, backends: re
   if (rc < 0) return rc;
   for (const bb of backends) bb.remove();
   dom0.xs.release(d.id);
-  dom0.xs.rm(undefined, `/local/domain/0/backend/vbd/${d.id}`);
+  for (const type of dom0.xs.xsd.inspect('/local/domain/0/backend')?.children ?? []) dom0.xs.rm(undefined, `/local/domain/0/backend/${type}/${d.id}`);
   dom0.xs.rm(undefined, `/local/domain/${d.id}`);
   hv.evtchn.send(0, dom0.kernel.irqPort); // dom0's kernel IPI: its deferred work runs now
   return 0;

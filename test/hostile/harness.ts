@@ -162,6 +162,7 @@ export function isolation(o: LabOptions, drive: (lab: Lab) => void = runLab): Is
   expect(beside, `the victim beside ${o.attack}`).toMatchObject({ ops, errors: 0, verifyErrors: 0, finished: true });
   expect(beside.p99, `p99 beside ${o.attack}: ${beside.p99} ns, alone ${alone.p99} ns`).toBeLessThanOrEqual(ISOLATION_P99_FACTOR * alone.p99);
   lab.checker.expectClean();
+  console.log(`oracle ${o.attack}: victim p99 ${beside.p99} ns beside the attacker, ${alone.p99} ns alone (x${(beside.p99 / alone.p99).toFixed(2)}); ${lab.checker.steps} events checked`);
   return { alone, beside, lab, aloneCensus: census({ hv: aloneLab.w.hv, xsd: aloneLab.w.dom0.xs.xsd }) };
 }
 
