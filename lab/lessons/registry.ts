@@ -5,10 +5,12 @@ import { eventChannels, xenbusHandshake } from './defs/control';
 import { grantMapVsCopy, pvVsHvm, ringBatching, vmexitAnatomy } from './defs/io';
 import { accelerators, pvhvm, tcgFallback } from './defs/modes';
 import { boostIo, creditCaps, dom0Bottleneck } from './defs/sched';
+import { forkStorm } from './defs/memory';
+import { hostileGuest } from './defs/robust';
 
 export const LESSONS: readonly LessonSpec[] = [
   pvVsHvm, vmexitAnatomy, ringBatching, grantMapVsCopy, eventChannels, xenbusHandshake,
-  creditCaps, boostIo, dom0Bottleneck, accelerators, tcgFallback, pvhvm,
+  creditCaps, boostIo, dom0Bottleneck, forkStorm, accelerators, tcgFallback, pvhvm, hostileGuest,
 ];
 
 export function lessonSpec(name: string): LessonSpec | undefined {
