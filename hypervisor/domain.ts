@@ -72,7 +72,7 @@ export class Domain {
   /** The six `xl list` state columns: r b p s <reason> d. */
   stateLetters(): string {
     const running = this.vcpus.some((v) => v.runstate === 'running');
-    const blocked = !running && this.vcpus.every((v) => v.blocked || v.down);
+    const blocked = !running && this.vcpus.every((v) => v.blocked || v.down || v.unplugged);
     const r = running ? 'r' : '-';
     const b = blocked ? 'b' : '-';
     const p = this.pauseCount > 0 ? 'p' : '-';

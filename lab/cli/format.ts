@@ -32,5 +32,16 @@ export function renderRun(r: RunReport): string {
     const pct = (x: number): string => `${((100 * x) / total).toFixed(1)}%`;
     out.push(pad(String(p.id), 6) + pad(pct(p.guestUserNs), 12, true) + pad(pct(p.guestKernelNs), 14, true) + pad(pct(p.hypervisorNs), 12, true) + pad(pct(p.idleNs), 10, true));
   }
+  if (r.timeline) out.push('', ...renderTimeline(r.timeline));
   return out.join('\n');
+}
+
+/** The timeline's commands as a shell session, each at its simulated time. */
+function renderTimeline(timeline: NonNullable<RunReport['timeline']>): string[] {
+  const out = ['Timeline'];
+  for (const e of timeline) {
+    out.push(`${pad(fmtNs(e.at), 10, true)}  $ ${e.command}`);
+    for (const line of [e.output, e.error ?? ''].join('\n').split('\n')) if (line.trim() !== '') out.push(`${' '.repeat(14)}${line}`);
+  }
+  return out;
 }

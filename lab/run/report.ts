@@ -3,6 +3,7 @@
 // other formats are views of this object.
 import { Histogram } from '../../hw/histogram';
 import type { GuestEntry, World } from './world';
+import { timelineOf, type TimelineEntry } from './timeline';
 import { devidToVdev } from '../../dom0/xenstore/paths';
 import { EXIT_REASON_NAME } from '../../hypervisor/public/hvm/ioreq';
 
@@ -60,6 +61,8 @@ export interface RunReport {
   host: { pcpus: number; platform: string; scheduler: { name: string; tsliceNs: number; ratelimitNs: number } };
   domains: DomainReport[];
   pcpus: { id: number; guestUserNs: number; guestKernelNs: number; hypervisorNs: number; idleNs: number }[];
+  /** The timeline's commands and what they printed (only when the scenario has `events:`). */
+  timeline?: TimelineEntry[];
 }
 
 export function summarize(h: Histogram): LatencySummary {
@@ -78,7 +81,13 @@ export function buildReport(w: World): RunReport {
     host: { pcpus: s.host.pcpus, platform: w.profile.name, scheduler: { name: s.scheduler.name, tsliceNs: s.scheduler.tslice, ratelimitNs: s.scheduler.ratelimit } },
     domains: w.guests.filter((g) => g.domain.life !== 'dead').map((g) => domainReport(w, g)),
     pcpus: w.hv.core.pcpus.map((p) => ({ id: p.id, guestUserNs: p.time.guestUser, guestKernelNs: p.time.guestKernel, hypervisorNs: p.time.hypervisor, idleNs: p.time.idle })),
+    ...timelineReport(w),
   };
+}
+
+function timelineReport(w: World): Pick<RunReport, 'timeline'> {
+  const log = timelineOf(w);
+  return log ? { timeline: log.map((e) => ({ ...e })) } : {};
 }
 
 function domainReport(w: World, g: GuestEntry): DomainReport {

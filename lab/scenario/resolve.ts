@@ -17,6 +17,10 @@ import type { DomainSpec, ScenarioSpec } from './schema';
 import { checkGuestDisks, checkHostStorage, resolveWorkload, type Backing, type Report } from './storage';
 import type { Domain, Dom0, Platform, Scenario, Scheduler } from './types';
 import { formatDuration, MS } from './units';
+import { domainSchema } from './schema';
+import { formatKeyPath } from './errors';
+import { issueFromZod } from './issues';
+import { resolveTimeline, type TimelineContext } from './timeline';
 
 /** Builds the Scenario; problems go to `report` (the result is then not to be used). */
 export function resolveScenario(spec: ScenarioSpec, file: string, report: Report): Scenario {
@@ -35,7 +39,30 @@ export function resolveScenario(spec: ScenarioSpec, file: string, report: Report
     scheduler: resolveScheduler(spec.scheduler, report),
     dom0: resolveDom0(spec.dom0, pcpus, report),
     domains: spec.domains.map((d, i) => resolveDomain(d, ['domains', i], { pcpus, platform: spec.platform, backing }, report)),
+    ...timeline(spec, file, { pcpus, platform: spec.platform, backing }, report),
   };
+}
+
+/** `events:` resolved, or nothing when the scenario has no timeline (Scenario.events is optional). */
+function timeline(spec: ScenarioSpec, file: string, host: HostFacts, report: Report): Pick<Scenario, 'events'> {
+  return spec.events.length === 0 ? {} : { events: resolveTimeline(spec.events, timelineContext(spec, file, host), report) };
+}
+
+/** What the timeline checks need: the names known at the start, and the rules an `xl create`'s domain must pass. */
+function timelineContext(spec: ScenarioSpec, file: string, host: HostFacts): TimelineContext {
+  const checkDomain: TimelineContext['checkDomain'] = (entry) => {
+    const parsed = domainSchema.safeParse(entry);
+    if (!parsed.success) {
+      const issue = issueFromZod(parsed.error.issues[0]!, entry);
+      return { ok: false, message: `${formatKeyPath(issue.path)}: ${issue.message}` };
+    }
+    const problems: string[] = [];
+    const domain = resolveDomain(parsed.data, [], host, (path, message) => problems.push(`${formatKeyPath(path)}: ${message}`));
+    return problems.length > 0 ? { ok: false, message: problems[0]! } : { ok: true, domain };
+  };
+  const kvm = (spec.host as { hypervisor?: string }).hypervisor === 'kvm';
+  const names = [...(kvm ? [] : ['Domain-0']), ...spec.domains.map((d) => d.name)];
+  return { file, hypervisor: kvm ? 'kvm' : 'xen', duration: spec.duration, names, virtTypes: kvm ? ['kvm', 'qemu'] : ['xen'], checkDomain };
 }
 
 function resolveScheduler(s: ScenarioSpec['scheduler'], report: Report): Scheduler {

@@ -11,6 +11,7 @@ import { DOMAIN_TYPES, PLATFORMS, SCHEDULERS } from './types';
 import { GiB, MS, SECOND, US, fail } from './units';
 import { workloadSchema } from './workload';
 import { parseDiskSpec, parseVifSpec } from './xlspec';
+import { eventSchema } from './timeline';
 
 /** xl's domain name rule, plus the name reserved for dom0. */
 const domainName: Parser<string> = (v) => {
@@ -108,6 +109,7 @@ export const scenarioFileSchema = strict({
   scheduler: schedulerSchema.prefault({}),
   dom0: dom0Schema.prefault({}),
   domains: z.array(domainSchema).default([]),
+  events: z.array(eventSchema).default([]),
 });
 
 /** A scenario file as validated key by key, before the cross-key rules and resolution. */

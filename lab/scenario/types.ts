@@ -5,6 +5,9 @@
 
 import type { DiskSpec, VifSpec } from './xlspec';
 import type { WorkloadSpec } from './workload';
+import type { TimelineEvent } from './timeline';
+
+export type { TimelineEvent } from './timeline';
 
 export type { BackendType, DiskAccess, DiskFormat, DiskSpec, VifSpec } from './xlspec';
 
@@ -109,4 +112,6 @@ export interface Scenario {
   scheduler: Scheduler;
   dom0: Dom0;
   domains: Domain[];
+  /** The timeline, in file order (absent = none). */
+  events?: TimelineEvent[];
 }

@@ -31,7 +31,7 @@ domains:
 
   it('lists the accepted keys when an unknown key is not close to any', () => {
     expect(problem('name: credit\nbogus: 1\n')).toBe(
-      'credit.yaml:2:1: bogus: unknown key; expected one of: name, seed, duration, platform, host, scheduler, dom0, domains');
+      'credit.yaml:2:1: bogus: unknown key; expected one of: name, seed, duration, platform, host, scheduler, dom0, domains, events');
   });
 
   it('rejects negative memory', () => {
