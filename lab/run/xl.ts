@@ -29,7 +29,7 @@ export function xl(w: World, command: string, opts: XlOptions = {}): XlResult {
     case 'unpause':
     case 'destroy':
     case 'shutdown':
-      return lifecycle(w, verb, args[0]);
+      return lifecycle(w, verb, args.find((a) => !a.startsWith('-')));
     case 'sched-credit':
       return schedCredit(w, args);
     case 'create':

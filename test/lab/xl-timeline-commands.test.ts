@@ -48,6 +48,14 @@ describe('xl vcpu-pin, vcpu-set and vcpu-list', () => {
   });
 });
 
+describe('xl lifecycle commands', () => {
+  it('skip their flags to find the domain (xl shutdown -w web), and will not destroy domain 0', () => {
+    const w = host();
+    expect(xl(w, 'shutdown -w web')).toEqual({ ok: true, output: 'Shutting down domain 1' });
+    expect(xl(w, 'destroy 0')).toEqual({ ok: false, error: 'Not destroying domain 0; use -f to force.' });
+  });
+});
+
 describe('xl block-attach and block-detach: the toolstack\'s half of hotplug', () => {
   it('block-attach writes both directories at state 1 and starts a backend, as xl create does', () => {
     const w = host();
