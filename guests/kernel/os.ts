@@ -115,40 +115,44 @@ export class GuestOs {
   *touch(p: Process, region: Region, first: number, count: number, write = false): KGen {
     const tables: NewTable[] = [];
     const writes = new PteBatch();
-    let faults = 0;
-    let copied = 0;
-    let cowed = 0;
+    const done = { faults: 0, copied: 0, cowed: 0 };
     const end = Math.min(region.frames.length, first + count);
     for (let i = first; i < end; i++) {
+      let ok = true;
       if (region.frames[i]! < 0) {
         const frame = this.frameFor(p, region, i);
-        if (frame < 0 || !mapPage(p.as, region, i, frame, this.frames, tables, writes)) {
-          this.enomem++;
-          break;
-        }
-        faults++;
+        ok = frame >= 0 && mapPage(p.as, region, i, frame, this.frames, tables, writes);
       } else if (write && region.cow[i] === 1) {
-        const f = region.frames[i]!;
-        let frame = f;
-        if (this.frames.refsOf(f) > 1) {
-          frame = this.frames.alloc();
-          if (frame < 0) return void this.enomem++;
-          this.frames.put(f);
-          copied++;
-        }
-        remapWritable(p.as, region, i, frame, writes);
-        faults++;
-        cowed++;
+        const copied = this.breakCow(p, region, i, writes);
+        ok = copied !== undefined;
+        if (ok) (done.cowed++, (done.copied += copied ? 1 : 0));
       } else continue;
+      if (!ok) {
+        this.enomem++;
+        break;
+      }
+      done.faults++;
       writes.cut();
     }
-    this.counters.pageFaults += faults;
-    this.counters.cowFaults += cowed;
-    yield* this.mmu.faults('page-fault', faults);
+    this.counters.pageFaults += done.faults;
+    this.counters.cowFaults += done.cowed;
+    yield* this.mmu.faults('page-fault', done.faults);
     yield* this.apply(tables, writes);
-    yield* this.work(this.copyNs(copied * PAGE));
+    yield* this.work(this.copyNs(done.copied * PAGE));
     // A page that became writable drops its stale read-only TLB entry.
-    yield* this.mmu.invlpg(cowed);
+    yield* this.mmu.invlpg(done.cowed);
+  }
+
+  /** A write to a copy-on-write page: a private copy when the frame is still shared, or the
+   *  same frame made writable. Returns whether it copied, or undefined without memory. */
+  private breakCow(p: Process, region: Region, i: number, writes: PteBatch): boolean | undefined {
+    const f = region.frames[i]!;
+    if (this.frames.refsOf(f) <= 1) return remapWritable(p.as, region, i, f, writes), false;
+    const copy = this.frames.alloc();
+    if (copy < 0) return undefined;
+    this.frames.put(f);
+    remapWritable(p.as, region, i, copy, writes);
+    return true;
   }
 
   /** The frame page `i` of a region maps when first touched. */
