@@ -278,6 +278,20 @@ export class FrontRing extends RingEnd {
   finalCheckForResponses(): boolean {
     return this.finalCheck(SRING_RSP_EVENT, this.rspCons, () => this.unconsumedResponses());
   }
+
+  /**
+   * The final check with the event `ahead` responses past rsp_cons instead of one, so that the
+   * back's pushes kick us only once that many are ready (Linux netfront arms its transmit ring
+   * halfway through what is in flight). An event beyond the requests outstanding is reached
+   * only by responses to requests not yet made: the front then finds its responses by polling.
+   */
+  finalCheckForResponsesAfter(ahead: number): boolean {
+    if (this.unconsumedResponses() > 0) return true;
+    this.access.store(SRING_RSP_EVENT, idxAdd(this.rspCons, Math.max(1, Math.floor(ahead))));
+    if (this.dropFinalRecheck) return false;
+    return this.unconsumedResponses() > 0;
+  }
+
 }
 
 /** The responder's end: consumes requests, produces responses. */

@@ -103,6 +103,11 @@ export class DriverIo {
     yield* this.io.outb(port, value & 0xff);
   }
 
+  *out16(port: number, value: number): IoStep<void> {
+    this.note('w', 'pio', port, 2, value & 0xffff);
+    yield* this.io.outw(port, value & 0xffff);
+  }
+
   *out32(port: number, value: number): IoStep<void> {
     this.note('w', 'pio', port, 4, value >>> 0);
     yield* this.io.outl(port, value >>> 0);

@@ -84,6 +84,19 @@ export class NativeKernel implements GuestIo {
     this.latched &= ~bit;
   }
 
+  /** Takes interrupt `line` if it fired since it was last taken (an edge latched while waiting
+   *  for another line counts), without sleeping: how the NIC driver checks its line from the
+   *  network stack's bottom half. The caller charges the interrupt's entry. */
+  takeIrq(line: number): boolean {
+    const got = this.env.takeInterrupts();
+    if (got !== 0) this.interrupts++;
+    this.latched |= got;
+    const bit = 1 << line;
+    const fired = (this.latched & bit) !== 0;
+    this.latched &= ~bit;
+    return fired;
+  }
+
   get memory(): DmaMemory {
     return pagedMemory((gfn) => this.env.page(gfn));
   }

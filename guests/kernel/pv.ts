@@ -1,6 +1,7 @@
 // The paravirtualized guest kernel: it knows it runs on Xen. At boot it sets up its grant
 // table, connects to xenstore through the ring the toolstack gave it (start_info), and probes
-// its virtual block devices, connecting a blkfront to each. Afterwards the workload runs on
+// its virtual block devices, connecting a blkfront to each (its network interfaces, with a
+// netfront each, when the network stack comes up: `probeNics`). Afterwards the workload runs on
 // vCPU 0 and sleeps in SCHEDOP_block whenever it waits; each event upcall is dispatched to
 // the handler bound to its port, and the CPU time handlers used is charged as kernel time.
 import type { KernelCosts } from '../../hw/platforms/profile';
@@ -10,6 +11,7 @@ import { GrantAllocator } from './grants';
 import { PageAllocator } from './pages';
 import { XenbusClient, type XenbusHost } from './xenbus';
 import { Blkfront } from '../xen/blkfront';
+import { Netfront } from '../xen/netfront';
 import type { KGen, StartInfo } from './types';
 
 /** Frames below this are the kernel image's own; the allocator starts above them. */
@@ -22,6 +24,7 @@ export class PvKernel implements XenbusHost {
   readonly grants = new GrantAllocator();
   xs!: XenbusClient;
   readonly disks: Blkfront[] = [];
+  readonly nics: Netfront[] = [];
   /** Kernel CPU time handlers used since the last charge. */
   private owedNs = 0;
   upcalls = 0;
@@ -78,6 +81,15 @@ export class PvKernel implements XenbusHost {
     for (const devid of devids.map(Number).sort((a, b) => a - b)) {
       const bf = new Blkfront(this, devid);
       if (yield* bf.connect()) this.disks.push(bf);
+    }
+  }
+
+  /** Probes the virtual network interfaces and connects a netfront to each. */
+  *probeNics(): KGen {
+    const vifs = yield* this.xs.directory(`/local/domain/${this.env.domid}/device/vif`);
+    for (const devid of vifs.map(Number).sort((a, b) => a - b)) {
+      const nf = new Netfront(this, devid);
+      if (yield* nf.connect()) this.nics.push(nf);
     }
   }
 }

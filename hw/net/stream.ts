@@ -17,27 +17,26 @@ export function streamByte(seed: number, offset: number): number {
   return (word(seed, wordOf(offset)) >>> (8 * (offset % 4))) & 0xff;
 }
 
-/** Writes stream bytes `offset` .. `offset + dst.length` into `dst`. */
+/** Writes stream bytes `offset` .. `offset + dst.length` into `dst` (whole words at a time). */
 export function fillStream(dst: Uint8Array, seed: number, offset: number): void {
-  let w = word(seed, wordOf(offset));
-  for (let i = 0; i < dst.length; i++) {
-    const o = offset + i;
-    const lane = o % 4;
-    if (lane === 0 && i > 0) w = word(seed, wordOf(o));
-    dst[i] = (w >>> (8 * lane)) & 0xff;
-  }
+  let i = 0;
+  for (; i < dst.length && (offset + i) % 4 !== 0; i++) dst[i] = streamByte(seed, offset + i);
+  const view = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
+  for (let w = wordOf(offset + i); i + 4 <= dst.length; i += 4, w = (w + 1) >>> 0) view.setUint32(i, word(seed, w), true);
+  for (; i < dst.length; i++) dst[i] = streamByte(seed, offset + i);
 }
 
 /** How many bytes of `src` differ from the stream at `offset` (0: all in place). */
 export function checkStream(src: Uint8Array, seed: number, offset: number): number {
   let bad = 0;
-  let w = word(seed, wordOf(offset));
-  for (let i = 0; i < src.length; i++) {
-    const o = offset + i;
-    const lane = o % 4;
-    if (lane === 0 && i > 0) w = word(seed, wordOf(o));
-    if (src[i] !== ((w >>> (8 * lane)) & 0xff)) bad++;
+  let i = 0;
+  for (; i < src.length && (offset + i) % 4 !== 0; i++) if (src[i] !== streamByte(seed, offset + i)) bad++;
+  const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
+  for (let w = wordOf(offset + i); i + 4 <= src.length; i += 4, w = (w + 1) >>> 0) {
+    const diff = (view.getUint32(i, true) ^ word(seed, w)) >>> 0;
+    if (diff !== 0) for (let b = 0; b < 4; b++) if ((diff >>> (8 * b)) & 0xff) bad++;
   }
+  for (; i < src.length; i++) if (src[i] !== streamByte(seed, offset + i)) bad++;
   return bad;
 }
 

@@ -282,7 +282,7 @@ export class TcpConnection {
     if (len === this.mss) return len;
     const idle = this.sndNxt === this.sndUna;
     if (len < avail) return idle ? len : 0; // window-limited: a runt only to avoid a stall
-    return this.opts.nodelay || idle ? len : 0; // Nagle
+    return this.opts.nodelay || idle || this.finQueued ? len : 0; // Nagle; a closing stream pushes its tail
   }
 
   private dataSegment(len: number): TcpOut {
