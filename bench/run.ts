@@ -49,6 +49,16 @@ function suiteWall(input: SuiteInput): number {
   return (performance.now() - t0) / 1000;
 }
 
+/** Packets (in and out of the guest's interface) per wall second of a bulk ttcp transfer. */
+function packetRate(mode: CompareMode): number {
+  const s = withMode(baseScenario({ workload: { kind: 'ttcp', options: { bytes: '4MiB' } }, duration: '500ms' }), mode, undefined);
+  const t0 = performance.now();
+  const { world } = runScenario(s);
+  const wall = (performance.now() - t0) / 1000;
+  const st = world.guests.find((g) => g.net?.stack)!.net!.stack!.stats;
+  return (st.framesIn + st.framesOut) / wall;
+}
+
 let eventsAt10 = 0;
 /** Events per wall second of a scale scenario (also remembered for the 1000/10 ratio). */
 function scaleEvents(domains: number): number {
@@ -65,6 +75,8 @@ const BENCHES: Bench[] = [
   { name: 'reference_loop_events_per_s', unit: 'events/s', measure: () => rate(() => referenceModel(ENGINE_EVENTS)) },
   { name: 'credit_64_domains_sim_s_per_wall_s', unit: 'simulated s per wall s', runs: 3, measure: () => simSpeed(10e9, () => scaleScenario(64, 16, 10e9, false)) },
   { name: 'pv_4k_requests_per_s', unit: 'simulated PV 4 KiB requests (iodepth 32) per wall s', runs: 3, measure: () => requestRate('pv', 32, 200e6) },
+  { name: 'pv_packets_per_s', unit: 'simulated PV (netfront) packets of a ttcp transfer per wall s', runs: 3, measure: () => packetRate('pv') },
+  { name: 'e1000_packets_per_s', unit: 'simulated HVM (emulated e1000) packets of a ttcp transfer per wall s', runs: 3, measure: () => packetRate('hvm') },
   { name: 'hvm_ide_requests_per_s', unit: 'simulated HVM (IDE) 4 KiB requests per wall s', runs: 3, measure: () => requestRate('hvm', 1, 200e6) },
   { name: 'suite_lmbench_xeon_native_pv_bt_wall_s', unit: 's wall (compare --suite lmbench --platform xeon-2003 --modes native,pv,bt)', runs: 1, noWarmup: true, measure: () => suiteWall({ suite: 'lmbench', platform: 'xeon-2003', modes: ['native', 'pv', 'bt'] }) },
   { name: 'suite_macro_wall_s', unit: 's wall (compare --suite macro, default modes)', runs: 1, noWarmup: true, measure: () => suiteWall({ suite: 'macro' }) },

@@ -8,9 +8,12 @@ import { runScenario, type RunHooks, type RunOutcome } from './run/runner';
 import type { RunReport, DomainReport } from './run/report';
 import type { World } from './run/world';
 
-export const MODES = ['native', 'pv', 'hvm', 'hvm-ahci', 'bt', 'tcg', 'pvhvm', 'pvh'] as const;
+export const MODES = ['native', 'pv', 'hvm', 'hvm-ahci', 'hvm-rtl8139', 'bt', 'tcg', 'pvhvm', 'pvh'] as const;
 export type CompareMode = (typeof MODES)[number];
 export const DEFAULT_MODES: CompareMode[] = ['native', 'pv', 'hvm', 'hvm-ahci', 'bt', 'tcg', 'pvhvm', 'pvh'];
+/** For network workloads: the HVM rows are e1000 (the native kernel's driver) and rtl8139 (Xen's default model). */
+export const NET_DEFAULT_MODES: CompareMode[] = ['native', 'pv', 'hvm', 'hvm-rtl8139', 'bt', 'tcg', 'pvhvm', 'pvh'];
+const NET_KINDS = ['ttcp', 'netperf-rr', 'udp-flood'];
 
 export interface CompareRow {
   mode: CompareMode;
@@ -43,11 +46,13 @@ export interface CompareInput {
   duration?: string;
 }
 
-/** The default stage: 2 pCPUs, dom0 with one vCPU, one guest with one disk on a volume. */
+/** The default stage: 2 pCPUs, dom0 with one vCPU, one guest with one disk on a volume (and,
+ *  for a network workload, one vif on xenbr0). */
 export function baseScenario(input: CompareInput): Scenario {
   if (input.scenario) return input.scenario;
   const w = input.workload ?? { kind: 'fio', options: { rw: 'randread', bs: '4k', iodepth: '1' } };
   const opts = Object.entries(w.options).map(([k, v]) => `${k}: ${v}`).join(', ');
+  const net = NET_KINDS.includes(w.kind);
   const yaml = `name: compare-${w.kind}
 seed: ${input.seed ?? 1}
 duration: ${input.duration ?? '1s'}
@@ -60,7 +65,7 @@ domains:
     vcpus: 1
     memory: 512
     disk: ['format=raw, vdev=xvda, access=rw, target=/dev/vg0/guest']
-    workload: {kind: ${w.kind}${opts ? ', ' + opts : ''}}
+${net ? "    vif: ['bridge=xenbr0']\n" : ''}    workload: {kind: ${w.kind}${opts ? ', ' + opts : ''}}
 `;
   const r = parseScenario(yaml, 'compare');
   if (!r.ok) throw r.error;
@@ -81,11 +86,21 @@ export function withMode(s: Scenario, mode: CompareMode, platform: string | unde
     case 'pvh': g.type = 'pvh'; break;
     case 'hvm': g.type = 'hvm'; g.accel = 'vtx'; g.hdtype = first.hdtype ?? 'ide'; break;
     case 'hvm-ahci': g.type = 'hvm'; g.accel = 'vtx'; g.hdtype = 'ahci'; break;
+    case 'hvm-rtl8139': g.type = 'hvm'; g.accel = 'vtx'; g.hdtype = first.hdtype ?? 'ide'; break;
     case 'bt': g.type = 'hvm'; g.accel = 'bt'; g.hdtype = first.hdtype ?? 'ide'; break;
     case 'tcg': g.type = 'hvm'; g.accel = 'tcg'; g.hdtype = first.hdtype ?? 'ide'; break;
     case 'pvhvm': g.type = 'hvm'; g.xen_platform_pci = true; break;
   }
+  g.vif = first.vif.map((v) => nicFor(v, mode));
   return { ...s, platform: (platform as Scenario['platform']) ?? s.platform, domains: [g, ...rest] };
+}
+
+/** A vif under `mode`: PV modes have no emulated model; the HVM rows get e1000 (rtl8139 for
+ *  hvm-rtl8139) unless the scenario named one. */
+function nicFor(v: DomainSpec['vif'][number], mode: CompareMode): DomainSpec['vif'][number] {
+  if (mode === 'pv' || mode === 'pvh') return { ...v, model: undefined, type: undefined };
+  if (mode === 'hvm-rtl8139') return { ...v, model: 'rtl8139' };
+  return { ...v, model: v.model ?? 'e1000' };
 }
 
 /** Watchers of each mode's run (a trace recorder, a progress bar, an HTML page); they change no result. */
@@ -96,7 +111,7 @@ export interface CompareHooks {
 
 export function compare(input: CompareInput, hooks: CompareHooks = {}): CompareResult {
   const base = baseScenario(input);
-  const modes = input.modes ?? DEFAULT_MODES;
+  const modes = input.modes ?? (NET_KINDS.includes(base.domains[0]?.workload.kind ?? '') ? NET_DEFAULT_MODES : DEFAULT_MODES);
   const rows = modes.map((m, i) => {
     const outcome = runScenario(withMode(base, m, input.platform), hooks.run?.(m, i));
     hooks.done?.(m, outcome);
@@ -138,6 +153,8 @@ function row(mode: CompareMode, w: World, r: RunReport): CompareRow {
 function scoreOf(w: World, g: DomainReport): { score: number; unit: string; ops: number } {
   const entry = w.guests.find((x) => x.domain.id === g.id)!;
   const ops = Number(g.workload['ops'] ?? 0);
+  const own = g.workload['score'];
+  if (typeof own === 'number') return { score: own, unit: String(g.workload['scoreUnit']), ops }; // network jobs rank themselves
   if (entry.fio) {
     const job = entry.fio;
     const end = job.finishedAt >= 0 ? job.finishedAt : w.engine.now;

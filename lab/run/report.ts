@@ -3,6 +3,7 @@
 // other formats are views of this object.
 import { Histogram } from '../../hw/histogram';
 import type { GuestEntry, World } from './world';
+import { netReport, type NetReport } from './net-report';
 import { timelineOf, type TimelineEntry } from './timeline';
 import { devidToVdev } from '../../dom0/xenstore/paths';
 import { EXIT_REASON_NAME } from '../../hypervisor/public/hvm/ioreq';
@@ -40,6 +41,8 @@ export interface DomainReport {
   vmexits: Record<string, number>;
   ioreqs: number;
   interruptsInjected: number;
+  /** Its network interface and what went through it, when it has one. */
+  network?: NetReport;
   workload: Record<string, unknown>;
 }
 
@@ -126,6 +129,7 @@ function domainReport(w: World, g: GuestEntry): DomainReport {
     vmexits: exitsByName(d),
     ioreqs: d.hvm?.counters.ioreqs ?? 0,
     interruptsInjected: d.hvm?.counters.interruptsInjected ?? 0,
+    ...(g.net?.stack ? { network: netReport(g) } : {}),
     workload: g.workload.stats(),
   };
 }

@@ -7,9 +7,12 @@ import type { Hypervisor } from '../../hypervisor/hypervisor';
 import type { Domain } from '../../hypervisor/domain';
 import { xsRingInit } from '../../ringbuf/xsring';
 import { Blkback, type GrantMode } from '../../dom0/blkback';
+import { Netback } from '../../dom0/netback';
+import type { Bridge } from '../../dom0/net/bridge';
+import { macToString, type Mac } from '../../hw/net/frame';
 import { vdevToDevid } from '../../dom0/xenstore/paths';
 import type { StartInfo } from '../../guests/kernel/types';
-import type { DiskSpec } from '../scenario/types';
+import type { DiskSpec, VifSpec } from '../scenario/types';
 import type { Dom0 } from './dom0';
 import type { Storage } from './storage';
 
@@ -88,4 +91,31 @@ export function addDisk(hv: Hypervisor, dom0: Dom0, storage: Storage, d: Domain,
   bb.start(undefined);
   void hv;
   return bb;
+}
+
+/**
+ * Adds one network interface of a PV-driver guest (REFERENCE §5.2, §8.4): the frontend and
+ * backend directories at state 1 with libxl's vif keys and permissions, then the hotplug
+ * script's work — the backend (netback) created and its vif<domid>.<devid> port ready to join
+ * the bridge when the frontend connects.
+ */
+export function addVif(dom0: Dom0, bridge: Bridge, d: Domain, spec: VifSpec, devid: number, mac: Mac, perPacketNs: number): Netback {
+  const fe = `/local/domain/${d.id}/device/vif/${devid}`;
+  const be = `/local/domain/0/backend/vif/${d.id}/${devid}`;
+  const xs = dom0.xs;
+  const w = (path: string, v: string): void => void xs.write(undefined, path, v);
+  w(be, '');
+  xs.setPerms(undefined, be, ['n0', `r${d.id}`]);
+  w(fe, '');
+  xs.setPerms(undefined, fe, [`n${d.id}`, 'r0']);
+  const macText = macToString(mac);
+  for (const [k, v] of Object.entries({
+    frontend: fe, 'frontend-id': String(d.id), online: '1', state: '1', script: spec.script ?? '/etc/xen/scripts/vif-bridge', mac: macText,
+    bridge: spec.bridge, handle: String(devid), type: 'vif',
+  })) w(`${be}/${k}`, v);
+  for (const [k, v] of Object.entries({ backend: be, 'backend-id': '0', state: '1', handle: String(devid), mac: macText })) w(`${fe}/${k}`, v);
+  const nb = new Netback(dom0.kernel, xs, bridge, d.id, devid, { mac, perPacketNs, scratchPage: dom0.scratchPage });
+  w(`${be}/hotplug-status`, 'connected');
+  nb.start(undefined);
+  return nb;
 }

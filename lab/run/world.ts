@@ -14,8 +14,10 @@ import { block, pio, type GuestKernel, type GuestProgram, type VcpuEnv } from '.
 import type { Accel } from '../../hypervisor/hvm';
 import { NativeKernel } from '../../guests/kernel/native';
 import type { KGen } from '../../guests/kernel/types';
-import { XenPlatformDevice, XEN_PLATFORM_UNPLUG_PORT, UNPLUG_ALL_IDE_DISKS } from '../../dom0/qemu/platform';
+import { XenPlatformDevice, XEN_PLATFORM_UNPLUG_PORT, UNPLUG_ALL_IDE_DISKS, UNPLUG_ALL_NICS } from '../../dom0/qemu/platform';
 import { emulatedPlatform, type EmulatedPlatform } from './hvm';
+import { attachNetwork, unplugNics, type GuestNet, type HostNetwork } from './net';
+import { isNetSpec, netWorkload } from './net-workload';
 import { cpuBurn, cpuPeriodic, idle } from '../../guests/workloads/cpu';
 import { evtchnDemo } from '../../guests/workloads/evtchn-demo';
 import { powerOff } from '../../guests/kernel/shutdown';
@@ -40,6 +42,8 @@ export interface GuestEntry {
   native?: NativeKernel;
   platform?: EmulatedPlatform;
   fio?: FioJob;
+  /** Its network interface, stack and job, when it has one. */
+  net?: GuestNet;
   backends: Blkback[];
 }
 
@@ -52,6 +56,8 @@ export interface World {
   storage: Storage;
   dom0: Dom0;
   guests: GuestEntry[];
+  /** The host's network (bridge, physical NIC, remote peer), once a guest has one. */
+  net?: HostNetwork;
   /** Things a real toolstack would have printed (the TCG fallback). */
   notices: string[];
 }
@@ -142,9 +148,16 @@ export function createGuest(w: World, spec: DomainSpec): Domain | string {
     const platform = emulatedPlatform(w, d, choice.accel!, spec.hdtype ?? 'ide', target);
     entry.platform = platform;
     // PVHVM: the emulated disk is there at boot, until the kernel unplugs it for blkfront.
-    if (choice.mode === 'pvhvm') platform.io.attach(new XenPlatformDevice((mask) => (mask & UNPLUG_ALL_IDE_DISKS) && platform.disk && platform.io.detach(platform.disk)));
+    if (choice.mode === 'pvhvm') {
+      platform.io.attach(new XenPlatformDevice((mask) => {
+        if (mask & UNPLUG_ALL_IDE_DISKS && platform.disk) platform.io.detach(platform.disk);
+        if (mask & UNPLUG_ALL_NICS) unplugNics(entry);
+      }));
+    }
     else entry.native = new NativeKernel(w.profile.kernel, spec.hdtype ?? 'ide');
   }
+  const netError = attachNetwork(w, entry, spec.vif, isNetSpec(spec.workload));
+  if (netError) return netError;
   entry.workload = makeWorkload(w, entry, spec.workload);
   kernelFor = entry.workload.kernel;
   w.hv.unpause(d.id);
@@ -155,7 +168,7 @@ export function createGuest(w: World, spec: DomainSpec): Domain | string {
 /** The kernel's boot, whichever kernel the mode runs. */
 function* bootKernel(g: GuestEntry, env: VcpuEnv): KGen {
   if (g.native) return yield* g.native.boot(env);
-  if (g.mode === 'pvhvm') yield pio('out', XEN_PLATFORM_UNPLUG_PORT, 2, UNPLUG_ALL_IDE_DISKS);
+  if (g.mode === 'pvhvm') yield pio('out', XEN_PLATFORM_UNPLUG_PORT, 2, UNPLUG_ALL_IDE_DISKS | UNPLUG_ALL_NICS);
   yield* g.kernel!.boot(env);
 }
 
@@ -188,6 +201,10 @@ function makeWorkload(w: World, g: GuestEntry, spec: WorkloadSpec): Workload {
     case 'oltp':
     case 'web':
       return benchFor(w, g, spec, bootKernel);
+    case 'ttcp':
+    case 'netperf-rr':
+    case 'udp-flood':
+      return netWorkload(w, g, spec, bootKernel);
     case 'fio': {
       // The verify pattern is the domain's own: were two guests' disks to overlap, verify would see it.
       const job = new FioJob({ rw: spec.rw, bs: spec.bs, iodepth: spec.iodepth, size: spec.size, verify: spec.verify, ops: spec.ops, rateIops: spec.rate_iops }, rng, streamSeed(w.scenario.seed, `fio/${g.domain.name}`));

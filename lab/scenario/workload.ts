@@ -86,8 +86,54 @@ export const hostileWorkload = strict({
   duration: optional(duration({ min: 1 })),
 });
 
+/** The other end of a network workload: a guest domain by name; the remote peer when absent. */
+const netPeer = optional(text(/^[A-Za-z0-9_.-]+$/, 'the name of another domain'));
+/** The guest interface's MTU (`ifconfig eth0 mtu N`); the link's when absent. */
+const netMtu = optional(integer(576, 9000));
+/** The e1000 driver's InterruptThrottleRate, interrupts per second; 0 = no moderation. */
+const netItr = field(integer(0, 1_000_000), 0);
+
+/** ttcp: bulk TCP, `transmit` to a sink, `receive` from a source, or `sink` for one sender. */
+export const ttcpWorkload = strict({
+  kind: z.literal('ttcp'),
+  mode: field(oneOf(['transmit', 'receive', 'sink']), 'transmit'),
+  /** Bytes to move; ttcp's default is 2048 buffers of 8 KiB. */
+  bytes: field(size({ min: 1 }), 16 * MiB),
+  /** Length of each write or read (ttcp -l). */
+  buflen: field(size({ min: 1, max: MiB }), 8 * KiB),
+  /** Socket buffer size (ttcp -b). */
+  sockbuf: field(size({ min: 4 * KiB, max: 16 * MiB }), 128 * KiB),
+  peer: netPeer,
+  mtu: netMtu,
+  itr: netItr,
+});
+
+/** netperf TCP_RR / UDP_RR: one request out, its response back, again. */
+export const netperfRrWorkload = strict({
+  kind: z.literal('netperf-rr'),
+  protocol: field(oneOf(['tcp', 'udp']), 'tcp'),
+  request: field(size({ min: 1, max: 65_536 }), 1),
+  response: field(size({ min: 1, max: 65_536 }), 1),
+  /** Stop after this many transactions; run until the end of the scenario when absent. */
+  transactions: optional(integer(1)),
+  mtu: netMtu,
+  itr: netItr,
+});
+
+/** Small UDP datagrams to the peer's discard port, as fast as the stack takes them. */
+export const udpFloodWorkload = strict({
+  kind: z.literal('udp-flood'),
+  /** Payload bytes per datagram. */
+  size: field(size({ min: 4, max: 8972 }), 64),
+  packets: optional(integer(1)),
+  /** Datagrams per second; as fast as possible when absent. */
+  rate: optional(integer(1, 100_000_000)),
+  mtu: netMtu,
+  itr: netItr,
+});
+
 /** Every workload kind; append new kinds here. */
-export const workloadVariants = [cpuBurnWorkload, idleWorkload, cpuPeriodicWorkload, fioWorkload, evtchnDemoWorkload, ...BENCH_WORKLOADS, hostileWorkload] as const;
+export const workloadVariants = [cpuBurnWorkload, idleWorkload, cpuPeriodicWorkload, fioWorkload, evtchnDemoWorkload, ...BENCH_WORKLOADS, hostileWorkload, ttcpWorkload, netperfRrWorkload, udpFloodWorkload] as const;
 
 export const workloadSchema = z.discriminatedUnion('kind', workloadVariants);
 

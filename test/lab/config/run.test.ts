@@ -46,7 +46,7 @@ disk = [ 'phy:/dev/vg0/db,xvda,r', '/dev/mapper/vg0-logs,raw,xvdb', '/dev/vg0/db
 
   it('blames the command line for a bad workload option', () => {
     expect(problem('name = "web"\nmemory = 512', { workload: 'cpu-brun' }))
-      .toBe("command line: --workload.kind: unknown kind \"cpu-brun\" (expected one of cpu-burn, idle, cpu-periodic, fio, evtchn-demo, lmbench, forkwait, specint, kernel-build, dbench, oltp, web); did you mean 'cpu-burn'?");
+      .toBe("command line: --workload.kind: unknown kind \"cpu-brun\" (expected one of cpu-burn, idle, cpu-periodic, fio, evtchn-demo, lmbench, forkwait, specint, kernel-build, dbench, oltp, web, hostile, ttcp, netperf-rr, udp-flood); did you mean 'cpu-burn'?");
     expect(problem('name = "web"\nmemory = 512', { workload: 'fio' })).toBe('command line: --workload.rw: is required');
     expect(problem('name = "web"\nmemory = 512', { workload: { kind: 'fio', rw: 'read' } }))
       .toBe('command line: --workload: fio needs a disk, but this domain has none (add one under disk:)');

@@ -167,7 +167,7 @@ name: credit
 describe('the rules between keys', () => {
   it('reject an unknown workload kind with a suggestion', () => {
     expect(problem('name: x\ndomains:\n  - {name: a, memory: 64, workload: {kind: cpu-brun}}\n')).toBe(
-      'credit.yaml:3:44: domains[0].workload.kind: unknown kind "cpu-brun" (expected one of cpu-burn, idle, cpu-periodic, fio, evtchn-demo, lmbench, forkwait, specint, kernel-build, dbench, oltp, web, hostile); did you mean \'cpu-burn\'?');
+      'credit.yaml:3:44: domains[0].workload.kind: unknown kind "cpu-brun" (expected one of cpu-burn, idle, cpu-periodic, fio, evtchn-demo, lmbench, forkwait, specint, kernel-build, dbench, oltp, web, hostile, ttcp, netperf-rr, udp-flood); did you mean \'cpu-burn\'?');
   });
 
   it('suggest the workload option that was probably meant', () => {
