@@ -8,7 +8,7 @@ export function renderCompare(c: CompareResult): string {
   const out: string[] = [];
   out.push(`${c.workload} on ${c.platform} (seed ${c.seed})`);
   out.push('');
-  const head = pad('mode', 10) + pad('score', 12, true) + pad('unit', 6, true) + pad('vs native', 11, true) + pad('exits/op', 10, true) +
+  const head = pad('mode', 12) + pad('score', 12, true) + pad('unit', 8, true) + pad('vs native', 11, true) + pad('exits/op', 10, true) +
     pad('hcalls/op', 11, true) + pad('notif/op', 10, true) + pad('dom0 CPU', 10, true) + '   where the time went (guest / hypervisor / backend / device model / idle)';
   out.push(head);
   for (const r of c.rows) {
@@ -16,7 +16,7 @@ export function renderCompare(c: CompareResult): string {
     const total = t.guest + t.hypervisor + t.backend + t.deviceModel + t.idle || 1;
     const pct = (x: number): string => `${((100 * x) / total).toFixed(1)}%`;
     out.push(
-      pad(r.mode, 10) + pad(r.score.toFixed(r.score >= 100 ? 0 : 1), 12, true) + pad(r.unit.replace(' of CPU', ''), 6, true) +
+      pad(r.mode, 12) + pad(r.score.toFixed(r.score >= 100 ? 0 : 1), 12, true) + pad(r.unit.replace(' of CPU', ''), 8, true) +
         pad(r.relativeToNative === null ? '-' : `${r.relativeToNative.toFixed(2)}x`, 11, true) + pad(r.exitsPerOp.toFixed(1), 10, true) +
         pad(r.hypercallsPerOp.toFixed(2), 11, true) + pad(r.notificationsPerOp.toFixed(2), 10, true) + pad(`${r.dom0CpuPct.toFixed(1)}%`, 10, true) +
         `   ${pct(t.guest)} / ${pct(t.hypervisor)} / ${pct(t.backend)} / ${pct(t.deviceModel)} / ${pct(t.idle)}`,
