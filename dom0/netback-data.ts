@@ -152,19 +152,8 @@ function assemble(size: number, parts: Uint8Array[]): Uint8Array {
 
 /** One receive round: queued frames into posted buffers. 'empty': nothing could be sent. */
 export function rxRound(env: VcpuEnv, ring: BackRing, c: NetbackCtx, queue: Uint8Array[]): Outcome | { kind: 'empty' } {
-  const batch: { frame: Uint8Array; reqs: NetifRxRequest[] }[] = [];
-  while (queue.length > 0 && batch.length < RX_BATCH_FRAMES) {
-    const need = Math.max(1, Math.ceil(queue[0]!.length / PAGE));
-    if (ring.unconsumedRequests() < need) break;
-    const reqs: NetifRxRequest[] = [];
-    for (let i = 0; i < need; i++) {
-      const t = ring.takeRequest(decodeNetifRxRequest);
-      if (t.kind === 'overflow') return { kind: 'fatal', reason: `frontend provided bogus rx requests (${t.reason})` };
-      if (t.kind !== 'ok') return { kind: 'fatal', reason: 'rx requests vanished' };
-      reqs.push(t.value);
-    }
-    batch.push({ frame: queue.shift()!, reqs });
-  }
+  const batch = takeRxBatch(ring, queue);
+  if (!Array.isArray(batch)) return batch;
   if (batch.length === 0) return { kind: 'empty' };
   c.stats.rxBatches++;
   const ops: CopyOp[] = [];
@@ -177,7 +166,35 @@ export function rxRound(env: VcpuEnv, ring: BackRing, c: NetbackCtx, queue: Uint
       ops.push({ source: { refOrGfn: page.gfn, domid: 0, offset: 0 }, dest: { refOrGfn: r.gref, domid: c.frontDom, offset: 0 }, len: piece.length, flags: GNTCOPY_dest_gref });
     }
   }
-  const st = gnttabCopy(env, ops);
+  answerRx(ring, c, batch, gnttabCopy(env, ops));
+  return { kind: 'ok' };
+}
+
+interface RxItem {
+  frame: Uint8Array;
+  reqs: NetifRxRequest[];
+}
+
+/** Takes the queued frames' rx requests (private copies), as many frames as have buffers. */
+function takeRxBatch(ring: BackRing, queue: Uint8Array[]): RxItem[] | { kind: 'fatal'; reason: string } {
+  const batch: RxItem[] = [];
+  while (queue.length > 0 && batch.length < RX_BATCH_FRAMES) {
+    const need = Math.max(1, Math.ceil(queue[0]!.length / PAGE));
+    if (ring.unconsumedRequests() < need) break;
+    const reqs: NetifRxRequest[] = [];
+    for (let i = 0; i < need; i++) {
+      const t = ring.takeRequest(decodeNetifRxRequest);
+      if (t.kind === 'overflow') return { kind: 'fatal', reason: `frontend provided bogus rx requests (${t.reason})` };
+      if (t.kind !== 'ok') return { kind: 'fatal', reason: 'rx requests vanished' };
+      reqs.push(t.value);
+    }
+    batch.push({ frame: queue.shift()!, reqs });
+  }
+  return batch;
+}
+
+/** Each piece answered in its request's slot: its byte count, or an error if its copy failed. */
+function answerRx(ring: BackRing, c: NetbackCtx, batch: RxItem[], st: number[]): void {
   let at = 0;
   for (const b of batch) {
     b.reqs.forEach((r, i) => {
@@ -191,5 +208,4 @@ export function rxRound(env: VcpuEnv, ring: BackRing, c: NetbackCtx, queue: Uint
     c.stats.rxBytes += b.frame.length;
     c.charge();
   }
-  return { kind: 'ok' };
 }

@@ -62,6 +62,8 @@ export class Rtl8139Driver implements NetDevice {
   readonly name = 'eth0';
   readonly dio: DriverIo;
   readonly stats = new NetDeviceStats();
+  /** Its bounce buffers hold an Ethernet frame of 1514 bytes: no jumbo frames. */
+  readonly maxMtu = 1500;
   mac: Mac = 0;
   failed: string | undefined;
   private rxBuf = 0;

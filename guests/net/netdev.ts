@@ -42,6 +42,8 @@ export interface NetDevice {
   readonly name: string;
   readonly mac: Mac;
   readonly stats: NetDeviceStats;
+  /** The largest MTU the device can carry, if it has a limit below what the link allows. */
+  readonly maxMtu?: number;
   /** Why the device stopped working (a broken backend, a device that never answered). */
   readonly failed: string | undefined;
   /** How many more frames of up to `frags` fragments the device can accept now. */

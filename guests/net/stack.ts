@@ -51,8 +51,6 @@ export class NetStackStats {
 
 /** NAPI's per-poll budget (Linux's default weight). */
 const NAPI_BUDGET = 64;
-/** Fragments a TCP segment can need: the headers and a payload crossing one page boundary. */
-const FRAGS_PER_SEGMENT = 3;
 /** Header buffers in flight per interface. */
 const POOL_BUFFERS = 1024;
 const FIRST_EPHEMERAL_PORT = 32768;
@@ -86,9 +84,19 @@ export class NetStack implements SocketHost {
     return this.dev.mac;
   }
 
+  /** The interface's MTU: the configured one, if the device can carry it. */
+  get mtu(): number {
+    return Math.min(this.cfg.mtu, this.dev.maxMtu ?? Infinity);
+  }
+
   /** The MSS of this interface's MTU. */
   get mss(): number {
-    return this.cfg.mtu - 40;
+    return this.mtu - 40;
+  }
+
+  /** Fragments a TCP segment can need: the headers, and a payload crossing page boundaries. */
+  private get fragsPerSegment(): number {
+    return 2 + Math.ceil(this.mss / 4096);
   }
 
   now(): number {
@@ -127,7 +135,7 @@ export class NetStack implements SocketHost {
   }
 
   udpSocket(port = this.nextPort++): UdpSocket {
-    const s = new UdpSocket(this, port, this.cfg.mtu - 28);
+    const s = new UdpSocket(this, port, this.mtu - 28);
     this.udp.set(port, s);
     return s;
   }
@@ -152,7 +160,7 @@ export class NetStack implements SocketHost {
     const now = this.now();
     for (const s of this.tcp.values()) {
       if (!s.tcp.wantsOutput(now)) continue;
-      const room = Math.min(this.dev.txRoom(FRAGS_PER_SEGMENT), this.pool.available);
+      const room = Math.min(this.dev.txRoom(this.fragsPerSegment), this.pool.available);
       for (const seg of s.tcp.output(now, room)) {
         const gpa = this.pool.alloc();
         this.queue(s.frame(seg, gpa, () => this.pool.release(gpa)));
