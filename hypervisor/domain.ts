@@ -8,7 +8,9 @@ import type { HvmState } from './hvm';
 import { MmuCounters } from './mmu';
 import type { PvPaging } from './pvmm';
 
-export type DomainType = 'pv' | 'hvm' | 'pvh';
+/** `host`: on a KVM host, the host's own threads (QEMU's I/O threads, vhost workers), which
+ *  are neither PV nor HVM guests: no hypercalls, no event upcalls, no VM exits. */
+export type DomainType = 'pv' | 'hvm' | 'pvh' | 'host';
 
 export interface DomainConfig {
   name: string;

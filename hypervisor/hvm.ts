@@ -14,6 +14,7 @@ import type { Domain } from './domain';
 import type { Hypervisor } from './hypervisor';
 import type { GuestOp } from './public/guest';
 import { EXIT_REASON, IOREQ_READ, IOREQ_TYPE_COPY, IOREQ_TYPE_PIO, IOREQ_WRITE, STATE_IOREQ_NONE, STATE_IOREQ_READY, STATE_IORESP_READY, readIoreq, setIoreqState, writeIoreq } from './public/hvm/ioreq';
+import { kvmExit, type KvmVm } from './kvm/vm';
 import { IO_PENDING } from './sched/core';
 import type { Vcpu } from './vcpu';
 
@@ -38,6 +39,8 @@ export class HvmState {
   ioreqPorts: number[] = [];
   /** tcg and bare: the devices, reached directly. */
   devices: IoSpace | undefined;
+  /** A VM of a KVM host: where its exits go instead of Xen's emulation and ioreqs (kvm/vm.ts). */
+  kvm: KvmVm | undefined;
   /** PVHVM guests have unplugged their emulated devices and use PV drivers.
    *  `hap`: under vtx, nested paging (EPT/NPT) rather than shadow page tables (mmu.ts). */
   constructor(readonly accel: Accel, readonly hap = false) {}
@@ -72,6 +75,7 @@ export function hvmIo(hv: Hypervisor, v: Vcpu, op: GuestOp & { op: 'io' }): numb
       h.exit(reason);
       v.hvOwedNs += c.virt.vmexitRoundTripNs;
       if (hv.trace.on) hv.trace.emit({ type: 'vmexit', t: hv.engine.now, dom: v.domain.id, vcpu: v.id, reason, space: op.space, dir: op.dir, addr: op.addr, size: op.size, value: op.value });
+      if (h.kvm) return kvmExit(hv, v, h.kvm, op);
       break;
     }
     case 'bt':

@@ -153,7 +153,8 @@ export class Hypervisor {
     if (this.domains.has(id)) return `domain id ${id} is in use`;
     const d = new Domain(id, cfg, opts.privileged ?? false);
     // hap (xl.cfg): nested paging when the CPU has it, unless the domain asks for shadow paging.
-    if (cfg.type !== 'pv') d.hvm = new HvmState(opts.accel ?? (cfg.type === 'pvh' ? 'vtx' : 'vtx'), this.profile.nestedPaging && (opts.hap ?? true));
+    if (cfg.type === 'host') d.hvm = undefined; // a KVM host's own threads: neither HVM nor PV
+    else if (cfg.type !== 'pv') d.hvm = new HvmState(opts.accel ?? (cfg.type === 'pvh' ? 'vtx' : 'vtx'), this.profile.nestedPaging && (opts.hap ?? true));
     else d.pv = new PvPaging(this.profile.mmu.nativeWalkRefs, this.memory, id);
     const si = this.memory.allocate(id, 1);
     if (si === null) return `not enough memory for ${cfg.name}'s shared_info`;
@@ -175,6 +176,18 @@ export class Hypervisor {
     this.counters.domainsCreated++;
     this.note(d, 'created (paused)');
     return d;
+  }
+
+  /** One more vCPU for `d`, running `kernel` (a hot-plugged vCPU coming up; on a KVM host, a new
+   *  host thread). It is runnable at once if the domain is not paused. */
+  addVcpu(d: Domain, kernel: GuestKernel): Vcpu {
+    const affinity = d.config.affinity ?? range(this.pcpus);
+    const v = new Vcpu(d, d.vcpus.length, affinity[0]!, affinity);
+    d.vcpus.push(v);
+    this.scheduler.insertVcpu(v);
+    v.program = kernel(this.envFor(v));
+    this.core.wake(v);
+    return v;
   }
 
   /** XEN_DOMCTL_pausedomain: the controller pause count goes up; vCPUs come off the CPUs. */
@@ -282,7 +295,8 @@ export class Hypervisor {
     setUpcallPending(v.domain.sharedInfo, v.id, false);
     // A PV guest is bounced into its event callback; an HVM guest gets the interrupt injected
     // at the VM entry its HLT exit already paid for; a native CPU just takes the interrupt.
-    if (!v.domain.hvm) v.hvOwedNs += this.profile.hypervisor.upcallNs;
+    // A KVM host's own threads wake from an eventfd, with no upcall at all.
+    if (!v.domain.hvm && v.domain.config.type !== 'host') v.hvOwedNs += this.profile.hypervisor.upcallNs;
   }
 
   private envFor(v: Vcpu): VcpuEnv {

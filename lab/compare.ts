@@ -1,16 +1,17 @@
 // `pvlab compare`: one workload, one seed, run under each mode in turn — native, PV, HVM
-// (VT-x, with IDE or AHCI), binary translation, pure emulation, PVHVM, PVH — on the same
-// host, disk and volume, and one row per mode: the score, how it compares with native, and
+// (VT-x, with IDE or AHCI), binary translation, pure emulation, PVHVM, PVH, and on a KVM host
+// emulated devices, virtio and vhost (./compare-kvm) — on the same disk and volume, and one row per mode: the score, how it compares with native, and
 // the counts and CPU time that explain the difference.
 import { parseScenario, ScenarioError, type Scenario } from './scenario/index';
 import type { Domain as DomainSpec } from './scenario/types';
 import { runScenario, type RunHooks, type RunOutcome } from './run/runner';
 import type { RunReport, DomainReport } from './run/report';
 import type { World } from './run/world';
+import { onHostFor, vcpuThreadHandlerNs } from './compare-kvm';
 
-export const MODES = ['native', 'pv', 'hvm', 'hvm-ahci', 'hvm-rtl8139', 'bt', 'tcg', 'pvhvm', 'pvh'] as const;
+export const MODES = ['native', 'pv', 'hvm', 'hvm-ahci', 'hvm-rtl8139', 'bt', 'tcg', 'pvhvm', 'pvh', 'kvm', 'kvm-virtio', 'kvm-vhost'] as const;
 export type CompareMode = (typeof MODES)[number];
-export const DEFAULT_MODES: CompareMode[] = ['native', 'pv', 'hvm', 'hvm-ahci', 'bt', 'tcg', 'pvhvm', 'pvh'];
+export const DEFAULT_MODES: CompareMode[] = ['native', 'pv', 'hvm', 'hvm-ahci', 'bt', 'tcg', 'pvhvm', 'pvh', 'kvm', 'kvm-virtio'];
 /** For network workloads: the HVM rows are e1000 (the native kernel's driver) and rtl8139 (Xen's default model). */
 export const NET_DEFAULT_MODES: CompareMode[] = ['native', 'pv', 'hvm', 'hvm-rtl8139', 'bt', 'tcg', 'pvhvm', 'pvh'];
 const NET_KINDS = ['ttcp', 'netperf-rr', 'udp-flood'];
@@ -76,8 +77,8 @@ ${net ? "    vif: ['bridge=xenbr0']\n" : ''}    workload: {kind: ${w.kind}${opts
 export function withMode(s: Scenario, mode: CompareMode, platform: string | undefined): Scenario {
   const [first, ...rest] = s.domains;
   if (!first) throw new ScenarioError({ file: s.file, problem: 'compare needs a scenario with at least one guest domain' });
-  const g: DomainSpec = { ...first, accel: undefined, xen_platform_pci: undefined, hdtype: undefined, hap: undefined };
-  const vdev = (v: string): string => (mode === 'pv' || mode === 'pvh' || mode === 'pvhvm' ? v.replace(/^(hd|sd)/, 'xvd') : v.replace(/^xvd/, 'hd'));
+  const g: DomainSpec = { ...first, accel: undefined, xen_platform_pci: undefined, hdtype: undefined, hap: undefined, vhost: undefined };
+  const vdev = (v: string): string => (mode === 'pv' || mode === 'pvh' || mode === 'pvhvm' ? v.replace(/^(hd|sd|vd)/, 'xvd') : v.replace(/^(xvd|vd)/, 'hd'));
   g.disk = first.disk.map((d) => ({ ...d, vdev: vdev(d.vdev) }));
   if (g.workload.kind === 'fio') g.workload = { ...g.workload, vdev: vdev(g.workload.vdev) };
   switch (mode) {
@@ -92,7 +93,8 @@ export function withMode(s: Scenario, mode: CompareMode, platform: string | unde
     case 'pvhvm': g.type = 'hvm'; g.xen_platform_pci = true; break;
   }
   g.vif = first.vif.map((v) => nicFor(v, mode));
-  return { ...s, platform: (platform as Scenario['platform']) ?? s.platform, domains: [g, ...rest] };
+  const host = onHostFor(s, mode, g); // kvm, kvm-virtio, kvm-vhost run on a KVM host (./compare-kvm)
+  return { ...host, platform: (platform as Scenario['platform']) ?? s.platform, domains: [g, ...rest] };
 }
 
 /** A vif under `mode`: PV modes have no emulated model; the HVM rows get e1000 (rtl8139 for
@@ -141,9 +143,9 @@ function row(mode: CompareMode, w: World, r: RunReport): CompareRow {
     dom0CpuPct: round((100 * cpu(dom0)) / r.simulatedNs, 2),
     timeNs: {
       guest: g.cpuNs.user + g.cpuNs.kernel,
-      hypervisor: sum(r.pcpus.map((p) => p.hypervisorNs)),
+      hypervisor: sum(r.pcpus.map((p) => p.hypervisorNs)) - vcpuThreadHandlerNs(w),
       backend: dom0.cpuNs.kernel,
-      deviceModel: dom0.cpuNs.user,
+      deviceModel: dom0.cpuNs.user + vcpuThreadHandlerNs(w),
       idle: sum(r.pcpus.map((p) => p.idleNs)),
     },
     notices: w.notices,

@@ -1,5 +1,6 @@
 // The unmodified kernel: it believes it owns a PC. It probes its disk controller (legacy IDE
-// or AHCI, as the machine offers) with the native drivers, and runs I/O through them: every
+// or AHCI, as the machine offers, or a virtio-blk disk on a KVM host: the kernel carries the
+// virtio drivers, as distribution kernels do) with its drivers, and runs I/O through them: every
 // register access is an I/O instruction, every wait for the disk a HLT until the interrupt.
 // The same kernel runs natively, under hardware-assisted virtualization, binary translation
 // and pure emulation: it cannot tell, which is the point of full virtualization.
@@ -14,10 +15,11 @@ import type { AtaDiskInfo } from '../drivers/ata';
 import { PageAllocator } from './pages';
 import type { BlockDevice, BlockIo, KGen } from './types';
 import { KERNEL_RESERVED_FRAMES } from './pv';
+import { VirtioBlk } from '../virtio/blk';
 
 const PAGE = 4096;
 
-export type DiskController = 'ide' | 'ahci';
+export type DiskController = 'ide' | 'ahci' | 'virtio';
 
 export class NativeKernel implements GuestIo {
   env!: VcpuEnv;
@@ -25,6 +27,8 @@ export class NativeKernel implements GuestIo {
   private latched = 0;
   driver: IdeDriver | AhciDriver | undefined;
   disk: NativeDisk | undefined;
+  /** The virtio-blk disk, when the machine's disk is one (controller 'virtio'). */
+  virtio: VirtioBlk | undefined;
   interrupts = 0;
 
   constructor(
@@ -35,6 +39,10 @@ export class NativeKernel implements GuestIo {
   *boot(env: VcpuEnv): KGen {
     this.env = env;
     this.pages = new PageAllocator(KERNEL_RESERVED_FRAMES, env.nrPages);
+    if (this.controller === 'virtio') {
+      this.virtio = yield* VirtioBlk.probe(this);
+      return;
+    }
     const drv = this.controller === 'ahci' ? new AhciDriver(this) : new IdeDriver(this);
     const info = yield* drv.probe();
     if (info) {

@@ -22,11 +22,17 @@ export function renderCompare(c: CompareResult): string {
         `   ${pct(t.guest)} / ${pct(t.hypervisor)} / ${pct(t.backend)} / ${pct(t.deviceModel)} / ${pct(t.idle)}`,
     );
   }
+  if (c.rows.some((r) => r.mode.startsWith('kvm'))) out.push('', KVM_COLUMNS);
   const notices = [...new Set(c.rows.flatMap((r) => r.notices))];
   if (notices.length > 0) out.push('', ...notices.map((n) => `note: ${n.replace(/\n/g, '; ')}`));
   void fmtNs;
   return out.join('\n');
 }
+
+/** How to read a KVM host's row, where there is no dom0. */
+export const KVM_COLUMNS = `kvm rows run on a KVM host: no dom0 — "dom0 CPU" is the host's QEMU I/O and vhost threads; backend is
+host kernel time (vhost, QEMU's system calls), device model is QEMU in user space (its I/O thread, and
+the handlers its vCPU threads run after each exit to user space).`;
 
 /** The one-screen explanation `npm start` prints under its table. */
 export const START_EXPLANATION = `What this shows: the same 4 KiB random-read job, one request at a time, on one disk.
@@ -40,6 +46,10 @@ export const START_EXPLANATION = `What this shows: the same 4 KiB random-read jo
 - tcg: pure emulation: no exits, but every guest instruction is interpreted.
 - pvhvm / pvh: hardware-virtualized containers running PV drivers: the PV numbers, plus a
   VMCALL exit per hypercall.
+- kvm: the same guest and IDE model on a KVM host: the same exits, but each one returns to QEMU
+  in user space in the vCPU's own thread; no dom0 has to be scheduled.
+- kvm-virtio: virtio-blk, KVM's ring: the kick is an in-kernel exit that wakes QEMU's I/O thread
+  (ioeventfd, ~20 us), the completion an interrupt injected through an irqfd.
 Try: pvlab compare fio rw=randread bs=4k iodepth=32   or   pvlab compare cpu-burn
 `;
 

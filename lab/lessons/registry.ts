@@ -7,10 +7,12 @@ import { accelerators, pvhvm, tcgFallback } from './defs/modes';
 import { boostIo, creditCaps, dom0Bottleneck } from './defs/sched';
 import { forkStorm } from './defs/memory';
 import { hostileGuest } from './defs/robust';
+import { xenVsKvm } from './defs/kvm';
 
 export const LESSONS: readonly LessonSpec[] = [
   pvVsHvm, vmexitAnatomy, ringBatching, grantMapVsCopy, eventChannels, xenbusHandshake,
   creditCaps, boostIo, dom0Bottleneck, forkStorm, accelerators, tcgFallback, pvhvm, hostileGuest,
+  xenVsKvm,
 ];
 
 export function lessonSpec(name: string): LessonSpec | undefined {

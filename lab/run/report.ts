@@ -2,6 +2,7 @@
 // in it, so the same scenario and seed always give byte-identical JSON. Terminal tables and
 // other formats are views of this object.
 import { Histogram } from '../../hw/histogram';
+import { kvmDomainReport, kvmNotifications, type KvmDomainReport } from './kvm';
 import type { GuestEntry, World } from './world';
 import { netReport, type NetReport } from './net-report';
 import { timelineOf, type TimelineEntry } from './timeline';
@@ -41,6 +42,8 @@ export interface DomainReport {
   vmexits: Record<string, number>;
   ioreqs: number;
   interruptsInjected: number;
+  /** A VM on a KVM host: where its exits ended and its notifications (lab/run/kvm.ts). */
+  kvm?: KvmDomainReport;
   /** Its network interface and what went through it, when it has one. */
   network?: NetReport;
   workload: Record<string, unknown>;
@@ -97,6 +100,8 @@ function domainReport(w: World, g: GuestEntry): DomainReport {
   const d = g.domain;
   const now = w.engine.now;
   const io = ioReport(w, g);
+  const kv = kvmNotifications(w, g);
+  const kvm = kvmDomainReport(w, g);
   const rs = { runningNs: 0, runnableNs: 0, blockedNs: 0, offlineNs: 0 };
   const wake = new Histogram();
   for (const v of d.vcpus) {
@@ -122,13 +127,14 @@ function domainReport(w: World, g: GuestEntry): DomainReport {
     wakeLatencyNs: summarize(wake),
     cpuNs: { ...d.cpu },
     hypercalls: Object.fromEntries([...calls.entries()].sort(([a], [b]) => a.localeCompare(b))),
-    notifications: { sent: w.hv.counters.evtchnSends.get(d.id) ?? 0, suppressed: io.suppressed },
-    ringBatchMean: io.batches > 0 ? round2(io.items / io.batches) : 0,
+    notifications: { sent: (w.hv.counters.evtchnSends.get(d.id) ?? 0) + kv.sent, suppressed: io.suppressed + kv.suppressed },
+    ringBatchMean: io.batches + kv.batches > 0 ? round2((io.items + kv.items) / (io.batches + kv.batches)) : 0,
     devices: io.devices,
     mode: g.mode,
     vmexits: exitsByName(d),
     ioreqs: d.hvm?.counters.ioreqs ?? 0,
     interruptsInjected: d.hvm?.counters.interruptsInjected ?? 0,
+    ...(kvm ? { kvm } : {}),
     ...(g.net?.stack ? { network: netReport(g) } : {}),
     workload: g.workload.stats(),
   };
@@ -151,7 +157,7 @@ function ioReport(w: World, g: GuestEntry): { devices: DeviceReport[]; suppresse
     }
     return out;
   }
-  if (g.native?.disk && g.fio) {
+  if ((g.native?.disk || g.native?.virtio) && g.fio) {
     out.devices.push({ vdev: g.spec?.disk[0]?.vdev ?? 'hda', ops: g.fio.ops, bytes: g.fio.bytes, iops: round2(g.fio.ops / secs), latencyNs: lat(g.fio.latency) });
   }
   for (const bf of g.kernel?.disks ?? []) {

@@ -9,6 +9,8 @@ import type { Domain } from '../../hypervisor/domain';
 import { Hypervisor } from '../../hypervisor/hypervisor';
 import { CreditScheduler } from '../../hypervisor/sched/credit';
 import { RoundRobinScheduler } from '../../hypervisor/sched/rr';
+import { CfsScheduler } from '../../hypervisor/sched/cfs';
+import type { KvmHost } from '../../hypervisor/kvm/host';
 import type { Scheduler } from '../../hypervisor/sched/scheduler';
 import { block, pio, type GuestKernel, type GuestProgram, type VcpuEnv } from '../../hypervisor/public/guest';
 import type { Accel } from '../../hypervisor/hvm';
@@ -32,10 +34,12 @@ import type { Scenario, Domain as DomainSpec, Workload as WorkloadSpec } from '.
 import { createDom0, type Dom0 } from './dom0';
 import { buildStorage, type Storage } from './storage';
 import { addDisk, introduce } from './toolstack';
+import { createKvmGuest, kvmWorld, type QemuProcess } from './kvm';
+import { TCG_FALLBACK } from './qemu-notice';
 
 export interface GuestEntry {
   spec: DomainSpec | undefined;
-  mode: Mode | 'dom0';
+  mode: Mode | 'dom0' | 'host';
   domain: Domain;
   workload: Workload;
   kernel?: PvKernel;
@@ -45,6 +49,8 @@ export interface GuestEntry {
   /** Its network interface, stack and job, when it has one. */
   net?: GuestNet;
   backends: Blkback[];
+  /** On a KVM host: its QEMU process's threads and devices (./kvm.ts). */
+  qemu?: QemuProcess;
 }
 
 export interface World {
@@ -54,7 +60,10 @@ export interface World {
   hv: Hypervisor;
   streams: RandomStreams;
   storage: Storage;
+  /** Xen's dom0. A KVM host has none: reading it there is a pvlab bug, and throws. */
   dom0: Dom0;
+  /** A KVM host (scenario host.hypervisor: kvm): the host kernel as hypervisor (./kvm.ts). */
+  kvm?: KvmHost;
   guests: GuestEntry[];
   /** The host's network (bridge, physical NIC, remote peer), once a guest has one. */
   net?: HostNetwork;
@@ -68,18 +77,22 @@ export function makeScheduler(s: Scenario['scheduler']): Scheduler {
       return new CreditScheduler({ tsliceNs: s.tslice, ratelimitNs: s.ratelimit });
     case 'rr':
       return new RoundRobinScheduler(s.tslice);
+    case 'cfs':
+      return new CfsScheduler();
   }
 }
 
 export function buildWorld(scenario: Scenario): World {
   const engine = new Engine();
   const profile = platform(scenario.platform) ?? platform('modern')!;
-  const hv = new Hypervisor(engine, profile, { pcpus: scenario.host.pcpus, memoryMiB: scenario.host.memory }, makeScheduler(scenario.scheduler));
+  // A KVM host's scheduler is its Linux kernel's CFS, whatever the scenario's scheduler section says.
+  const cfs = scenario.host.hypervisor === 'kvm' ? new CfsScheduler() : undefined;
+  const hv = new Hypervisor(engine, profile, { pcpus: scenario.host.pcpus, memoryMiB: scenario.host.memory }, cfs ?? makeScheduler(scenario.scheduler));
   const streams = new RandomStreams(scenario.seed);
   const storage = buildStorage(engine, scenario);
-  const dom0 = createDom0(hv, scenario);
-  const world: World = { scenario, engine, profile, hv, streams, storage, dom0, guests: [], notices: [] };
-  world.guests.push({ spec: undefined, mode: 'dom0', domain: dom0.domain, workload: idle(), backends: [] });
+  const base = { scenario, engine, profile, hv, streams, storage, guests: [] as GuestEntry[], notices: [] as string[] };
+  const world: World = cfs ? kvmWorld(base, cfs) : { ...base, dom0: createDom0(hv, scenario) };
+  if (!cfs) world.guests.push({ spec: undefined, mode: 'dom0', domain: world.dom0.domain, workload: idle(), backends: [] });
   for (const spec of scenario.domains) {
     const r = createGuest(world, spec);
     if (typeof r === 'string') throw new Error(`${spec.name}: ${r}`); // the scenario check rules this out
@@ -88,7 +101,7 @@ export function buildWorld(scenario: Scenario): World {
 }
 
 /** How a guest runs: the mode the comparison tables name. */
-export type Mode = 'native' | 'pv' | 'hvm' | 'bt' | 'tcg' | 'pvhvm' | 'pvh';
+export type Mode = 'native' | 'pv' | 'hvm' | 'bt' | 'tcg' | 'pvhvm' | 'pvh' | 'kvm' | 'kvm-virtio' | 'kvm-vhost';
 
 export interface ModeChoice {
   mode: Mode;
@@ -97,8 +110,7 @@ export interface ModeChoice {
   notice?: string;
 }
 
-/** QEMU's words when /dev/kvm (here: VT-x) is missing, as the original QEMU/KVM article quotes them. */
-export const TCG_FALLBACK = 'Could not access KVM kernel module: No such file or directory\nfailed to initialize KVM: No such file or directory\nBack to tcg accelerator';
+export { TCG_FALLBACK } from './qemu-notice';
 
 export function modeOf(spec: DomainSpec, profile: PlatformProfile): ModeChoice {
   switch (spec.type) {
@@ -117,8 +129,10 @@ export function modeOf(spec: DomainSpec, profile: PlatformProfile): ModeChoice {
   }
 }
 
-/** `xl create` of one domain from its scenario entry; returns an error text on failure. */
+/** `xl create` of one domain from its scenario entry (on a KVM host, QEMU's start of one
+ *  guest); returns an error text on failure. */
 export function createGuest(w: World, spec: DomainSpec): Domain | string {
+  if (w.kvm) return createQemuGuest(w, spec);
   const choice = modeOf(spec, w.profile);
   if (choice.notice) w.notices.push(choice.notice);
   let kernelFor: GuestKernel = () => idle().kernel({} as VcpuEnv);
@@ -165,6 +179,18 @@ export function createGuest(w: World, spec: DomainSpec): Domain | string {
   return d;
 }
 
+/** A guest on a KVM host: QEMU's process (./kvm.ts), then the same workloads as on Xen. */
+function createQemuGuest(w: World, spec: DomainSpec): Domain | string {
+  let kernelFor: GuestKernel = () => idle().kernel({} as VcpuEnv);
+  const entry = createKvmGuest(w, spec, (env) => (function* (): GuestProgram { yield* kernelFor(env); })());
+  if (typeof entry === 'string') return entry;
+  entry.workload = makeWorkload(w, entry, spec.workload);
+  kernelFor = entry.workload.kernel;
+  w.hv.unpause(entry.domain.id);
+  w.guests.push(entry);
+  return entry.domain;
+}
+
 /** The kernel's boot, whichever kernel the mode runs. */
 function* bootKernel(g: GuestEntry, env: VcpuEnv): KGen {
   if (g.native) return yield* g.native.boot(env);
@@ -193,6 +219,10 @@ function makeWorkload(w: World, g: GuestEntry, spec: WorkloadSpec): Workload {
       return booted(cpuPeriodic({ burstNs: spec.burst, periodNs: spec.period, jitter: spec.jitter }, rng));
     case 'evtchn-demo': // the scenario check admits it only where a PV kernel runs
       return booted(g.kernel ? evtchnDemo(g.kernel, spec.gap) : idle());
+    case 'ttcp':
+    case 'netperf-rr':
+    case 'udp-flood':
+      return netWorkload(w, g, spec, bootKernel);
     case 'lmbench':
     case 'forkwait':
     case 'specint':
@@ -201,10 +231,6 @@ function makeWorkload(w: World, g: GuestEntry, spec: WorkloadSpec): Workload {
     case 'oltp':
     case 'web':
       return benchFor(w, g, spec, bootKernel);
-    case 'ttcp':
-    case 'netperf-rr':
-    case 'udp-flood':
-      return netWorkload(w, g, spec, bootKernel);
     case 'fio': {
       // The verify pattern is the domain's own: were two guests' disks to overlap, verify would see it.
       const job = new FioJob({ rw: spec.rw, bs: spec.bs, iodepth: spec.iodepth, size: spec.size, verify: spec.verify, ops: spec.ops, rateIops: spec.rate_iops }, rng, streamSeed(w.scenario.seed, `fio/${g.domain.name}`));
@@ -216,7 +242,7 @@ function makeWorkload(w: World, g: GuestEntry, spec: WorkloadSpec): Workload {
         kernel: function* (env: VcpuEnv): GuestProgram {
           if (env.vcpu !== 0) return yield* idle().kernel(env);
           yield* bootKernel(g, env);
-          const disk = g.native ? g.native.disk : g.kernel!.disks.find((b) => b.devid === devid);
+          const disk = g.native ? g.native.virtio ?? g.native.disk : g.kernel!.disks.find((b) => b.devid === devid);
           const k = g.native ?? g.kernel!;
           if (disk) yield* job.run(ioKernel(k, env), disk);
           if (spec.then === 'poweroff') yield* powerOff(g.kernel?.disks ?? []);
@@ -230,7 +256,7 @@ function makeWorkload(w: World, g: GuestEntry, spec: WorkloadSpec): Workload {
 function ioKernel(k: PvKernel | NativeKernel, env: VcpuEnv): IoKernel {
   return {
     now: () => env.now(),
-    wait: () => (k instanceof PvKernel ? k.wait() : nativeWait(env)),
+    wait: () => (k instanceof PvKernel ? k.wait() : k.virtio ? k.virtio.wait() : nativeWait(env)),
     allocPage: () => k.pages.alloc(),
     page: (gfn) => env.page(gfn),
     syscallNs: k.costs.syscallNs,

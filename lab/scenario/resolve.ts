@@ -21,6 +21,7 @@ import { domainSchema } from './schema';
 import { formatKeyPath } from './errors';
 import { issueFromZod } from './issues';
 import { resolveTimeline, type TimelineContext } from './timeline';
+import { resolveHypervisor } from './kvm';
 
 /** Builds the Scenario; problems go to `report` (the result is then not to be used). */
 export function resolveScenario(spec: ScenarioSpec, file: string, report: Report): Scenario {
@@ -29,18 +30,20 @@ export function resolveScenario(spec: ScenarioSpec, file: string, report: Report
   checkGuestDisks(spec.domains, backing, report);
   checkMemory(spec, report);
   checkNames(spec.domains, report);
-  return {
+  const scenario: Scenario = {
     file,
     name: spec.name,
     seed: spec.seed,
     duration: spec.duration,
     platform: spec.platform,
-    host: { pcpus, memory: spec.host.memory, disks: spec.host.disks.map((d) => dropUndefined({ ...d }, ['image'])) },
+    host: { ...(spec.host.hypervisor === 'kvm' ? { hypervisor: 'kvm' as const } : {}), pcpus, memory: spec.host.memory, disks: spec.host.disks.map((d) => dropUndefined({ ...d }, ['image'])) },
     scheduler: resolveScheduler(spec.scheduler, report),
     dom0: resolveDom0(spec.dom0, pcpus, report),
     domains: spec.domains.map((d, i) => resolveDomain(d, ['domains', i], { pcpus, platform: spec.platform, backing }, report)),
     ...timeline(spec, file, { pcpus, platform: spec.platform, backing }, report),
   };
+  resolveHypervisor(spec, scenario, report);
+  return scenario;
 }
 
 /** `events:` resolved, or nothing when the scenario has no timeline (Scenario.events is optional). */
@@ -60,7 +63,7 @@ function timelineContext(spec: ScenarioSpec, file: string, host: HostFacts): Tim
     const domain = resolveDomain(parsed.data, [], host, (path, message) => problems.push(`${formatKeyPath(path)}: ${message}`));
     return problems.length > 0 ? { ok: false, message: problems[0]! } : { ok: true, domain };
   };
-  const kvm = (spec.host as { hypervisor?: string }).hypervisor === 'kvm';
+  const kvm = spec.host.hypervisor === 'kvm';
   const names = [...(kvm ? [] : ['Domain-0']), ...spec.domains.map((d) => d.name)];
   return { file, hypervisor: kvm ? 'kvm' : 'xen', duration: spec.duration, names, virtTypes: kvm ? ['kvm', 'qemu'] : ['xen'], checkDomain };
 }
@@ -118,9 +121,10 @@ function resolveDomain(d: DomainSpec, at: PathSegment[], host: HostFacts, report
     accel: d.accel,
     hap: d.hap,
     xen_platform_pci: d.xen_platform_pci,
+    vhost: d.vhost,
     workload: resolveWorkload(d, [...at, 'workload'], host.backing, report),
   };
-  return dropUndefined(domain, ['hdtype', 'accel', 'hap', 'xen_platform_pci']);
+  return dropUndefined(domain, ['hdtype', 'accel', 'hap', 'xen_platform_pci', 'vhost']);
 }
 
 function checkCap(cap: number, pcpus: number, at: PathSegment[], report: Report): void {

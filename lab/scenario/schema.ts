@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { parseCpuList } from './cpulist';
 import { describeValue } from './errors';
 import { duration, field, flag, integer, memory, oneOf, optional, size, strict, text, type Parser } from './fields';
-import { DOMAIN_TYPES, PLATFORMS, SCHEDULERS } from './types';
+import { DOMAIN_TYPES, HYPERVISORS, PLATFORMS, SCHEDULERS } from './types';
 import { GiB, MS, SECOND, US, fail } from './units';
 import { workloadSchema } from './workload';
 import { parseDiskSpec, parseVifSpec } from './xlspec';
@@ -37,6 +37,7 @@ export const hostDiskSchema = strict({
 export const DEFAULT_HOST_DISK = { name: 'sda', kind: 'ssd', size: 256 * GiB, image: undefined } as const;
 
 export const hostSchema = strict({
+  hypervisor: optional(oneOf(HYPERVISORS)),
   pcpus: field(integer(1, 4096), 4),
   memory: field(memory({ min: 16 }), 16 * 1024),
   disks: z.array(hostDiskSchema).default(() => [{ ...DEFAULT_HOST_DISK }]),
@@ -91,12 +92,16 @@ export const domainSchema = strict({
   cpus,
   cpu_weight: weight,
   cap,
-  disk: z.array(field(specString(parseDiskSpec))).default([]),
+  disk: z.array(field(specString((s) => parseDiskSpec(s, { qemuNames: true })))).default([]),
   vif: z.array(field(specString(parseVifSpec))).default([]),
   hdtype: optional(oneOf(['ide', 'ahci'])),
   accel: optional(oneOf(['vtx', 'bt', 'tcg'])),
   hap: optional(flag),
   xen_platform_pci: optional(flag),
+  /** KVM hosts: the VM's cgroup cpu.shares (2..262144; 1024 when absent). */
+  cpu_shares: optional(integer(2, 262144)),
+  /** KVM hosts: vhost serves the virtio disks. */
+  vhost: optional(flag),
   workload: workloadSchema.prefault({ kind: 'idle' }),
 });
 

@@ -18,7 +18,8 @@ export type Platform = (typeof PLATFORMS)[number];
 export const DOMAIN_TYPES = ['pv', 'hvm', 'pvh', 'native'] as const;
 export type DomainType = (typeof DOMAIN_TYPES)[number];
 
-export const SCHEDULERS = ['credit', 'rr'] as const;
+/** cfs: a KVM host's Linux scheduler (the only one there, and only there). */
+export const SCHEDULERS = ['credit', 'rr', 'cfs'] as const;
 export type SchedulerName = (typeof SCHEDULERS)[number];
 
 export type Accel = 'vtx' | 'bt' | 'tcg';
@@ -33,7 +34,14 @@ export interface HostDisk {
   image?: string;
 }
 
+/** What the host runs: Xen with its dom0 (the default), or Linux with KVM (no dom0; QEMU
+ *  processes under CFS). */
+export const HYPERVISORS = ['xen', 'kvm'] as const;
+export type HypervisorKind = (typeof HYPERVISORS)[number];
+
 export interface Host {
+  /** Absent = xen. */
+  hypervisor?: HypervisorKind;
   pcpus: number;
   /** MiB. */
   memory: number;
@@ -97,6 +105,10 @@ export interface Domain {
   hap?: boolean;
   /** hvm only. */
   xen_platform_pci?: boolean;
+  /** KVM hosts only: its virtio disks are served by a vhost worker in the host kernel rather
+   *  than by QEMU's I/O thread. (On a KVM host, cpu_weight holds the cgroup's cpu.shares, from
+   *  the file's cpu_shares key.) */
+  vhost?: boolean;
   workload: Workload;
 }
 

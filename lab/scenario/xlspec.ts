@@ -41,6 +41,8 @@ const FORMATS = ['raw', 'qcow', 'qcow2', 'vhd', 'qed'];
 const BACKEND_TYPES: readonly BackendType[] = ['phy', 'qdisk', 'standalone', 'tap'];
 const DEPRECATED_PREFIX = /^(phy|file|tap2?|tapdisk|aio|raw|qcow2?|vhd|qed):/;
 const VDEV = /^(xvd[a-z]+|hd[a-z]|sd[a-z]+)[0-9]*$/;
+/** A scenario's disks may also be QEMU's vd* (virtio), which only a KVM host offers (./kvm checks). */
+const SCENARIO_VDEV = /^(xvd[a-z]+|hd[a-z]|sd[a-z]+|vd[a-z]+)[0-9]*$/;
 const KEYWORD = /^([a-z][a-z0-9_-]*)=(.*)$/s;
 
 interface DiskDraft {
@@ -50,7 +52,8 @@ interface DiskDraft {
 }
 
 /** Parses one disk spec string into a DiskSpec with defaults applied. */
-export function parseDiskSpec(spec: string): Parsed<DiskSpec> {
+/** xl's disk spec; `qemuNames` also admits vd* device names (a scenario's guest on a KVM host). */
+export function parseDiskSpec(spec: string, opts: { qemuNames?: boolean } = {}): Parsed<DiskSpec> {
   if (spec.trim() === '') return fail('a disk spec cannot be empty (e.g. "format=raw, vdev=xvda, target=/dev/vg0/web")');
   const draft: DiskDraft = { values: {}, legacy: false };
   let rest: string | undefined = spec;
@@ -67,7 +70,7 @@ export function parseDiskSpec(spec: string): Parsed<DiskSpec> {
     const applied = applyToken(draft, token);
     if (!applied.ok) return applied;
   }
-  return finishDisk(draft, spec);
+  return finishDisk(draft, spec, opts.qemuNames ? SCENARIO_VDEV : VDEV);
 }
 
 function applyToken(draft: DiskDraft, token: string): Parsed<null> {
@@ -106,7 +109,7 @@ function setValue(draft: DiskDraft, key: DiskKey, value: string): Parsed<null> {
   return ok(null);
 }
 
-function finishDisk(draft: DiskDraft, written: string): Parsed<DiskSpec> {
+function finishDisk(draft: DiskDraft, written: string, names: RegExp): Parsed<DiskSpec> {
   const v = draft.values;
   const cdrom = v.devtype === 'cdrom';
   if (v.devtype !== undefined && v.devtype !== 'cdrom' && v.devtype !== 'disk') {
@@ -115,7 +118,7 @@ function finishDisk(draft: DiskDraft, written: string): Parsed<DiskSpec> {
   const format = checkFormat(v.format);
   if (!format.ok) return misplacedVdev(v.format, written) ?? format;
   if (v.vdev === undefined || v.vdev === '') return fail('vdev is missing: every disk needs a guest device name (e.g. vdev=xvda)');
-  if (!VDEV.test(v.vdev)) return fail(`vdev '${v.vdev}' is not a device name xl accepts (xvd*, hd* or sd*, e.g. xvda)`);
+  if (!names.test(v.vdev)) return fail(`vdev '${v.vdev}' is not a device name xl accepts (xvd*, hd* or sd*, e.g. xvda${names === SCENARIO_VDEV ? '; vd* on a KVM host' : ''})`);
   const access = checkAccess(v.access, cdrom);
   if (!access.ok) return access;
   const target = v.target ?? '';
