@@ -19,7 +19,7 @@ export interface XlOptions {
 }
 
 export function xl(w: World, command: string, opts: XlOptions = {}): XlResult {
-  if ((w as { kvm?: unknown }).kvm !== undefined) return { ok: false, error: 'xl: this host runs KVM, which has no Xen toolstack (use virsh)' };
+  if (w.kvm !== undefined) return { ok: false, error: 'xl: this host runs KVM, which has no Xen toolstack (use virsh)' };
   const argv = splitWords(command);
   if (typeof argv === 'string') return { ok: false, error: `xl: ${argv}` };
   const [verb, ...args] = argv;

@@ -45,7 +45,7 @@ export interface TimelineEvent {
 
 /** A scenario's timeline (none when the scenario has no `events:`). */
 export function eventsOf(s: Scenario): readonly TimelineEvent[] {
-  return (s as { events?: TimelineEvent[] }).events ?? [];
+  return s.events ?? [];
 }
 
 export const XL_VERBS = ['create', 'destroy', 'shutdown', 'pause', 'unpause', 'sched-credit', 'vcpu-pin', 'vcpu-set', 'block-attach', 'block-detach', 'list', 'vcpu-list'] as const;

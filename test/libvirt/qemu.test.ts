@@ -84,6 +84,21 @@ describe.skipIf(!KVM_LANDED)('qemu:///system on a KVM host', () => {
     expect(x.ok ? undefined : x.error.message).toBe("unsupported configuration: disk target 'xvda' is not a QEMU device name (vd*, hd* or sd*)");
   });
 
+  it('destroy kills the QEMU process: the VM and its I/O thread', () => {
+    const w = kvmHost();
+    const conn = must(connect('qemu:///system', w));
+    const virtio = HVM('kvm', 'web', 'kind="fio" rw="randread"').replace("dev='hda' bus='ide'", "dev='vda' bus='virtio'");
+    const dom = must(conn.createXML(virtio));
+    w.engine.run(100 * MS);
+    const threads = w.hv.domain(0)!.vcpus;
+    expect(threads.length).toBe(1); // QEMU's I/O thread serves the virtqueue
+    expect(threads[0]!.unplugged).toBe(false);
+    must(dom.destroy());
+    w.engine.run(200 * MS);
+    expect(w.hv.list().map((d) => d.name)).toEqual(['host']);
+    expect(threads[0]!.unplugged).toBe(true);
+  });
+
   it('cpu_shares 1024 and 2048 share one pCPU 1:2', () => {
     const w = kvmHost(1);
     const conn = must(connect('qemu:///system', w));

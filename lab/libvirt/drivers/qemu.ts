@@ -1,8 +1,8 @@
 // The QEMU driver (qemu:///system): libvirt managing a KVM host, where each guest is a QEMU
 // process whose vCPU threads the host kernel schedules with CFS. There is no dom0 to list;
 // suspend and resume stop and continue the vCPU threads (QMP `stop`/`cont`); shutdown is the
-// ACPI power button; destroy kills the QEMU process. The scheduler parameters are the VM
-// cgroup's: cpu_shares (cgroup v1 cpu.shares, 1024 by default) — which the CFS scheduler reads
+// ACPI power button; destroy kills the QEMU process, its I/O thread and vhost worker with it.
+// The scheduler parameters are the VM cgroup's: cpu_shares (cgroup v1 cpu.shares, 1024 by default) — which the CFS scheduler reads
 // from the domain's weight — and the bandwidth knobs libvirt shows beside it (vcpu_period,
 // vcpu_quota, ...), which pvlab reports at their defaults and does not model.
 import type { Domain } from '../../../hypervisor/domain';
@@ -13,6 +13,7 @@ import type { Instance, SchedParam } from '../driver';
 import { ok, virErr, VIR_ERR, VIR_FROM, type VirResult } from '../errors';
 import { CPU_SHARES_MAX, CPU_SHARES_MIN } from '../xml-node';
 import { uuidFor } from '../xml-parse';
+import { setVcpuOnline } from '../../../hypervisor/sched/hotplug';
 import { SimHostDriver, workloadFor, type StopOp } from './host';
 
 const FROM = VIR_FROM.QEMU;
@@ -25,7 +26,7 @@ const VDEV = /^(vd[a-z]+|hd[a-z]|sd[a-z]+)[0-9]*$/;
 
 /** Whether a simulated host runs KVM (`host: {hypervisor: kvm}`: its World has a KVM host). */
 export function kvmHostOf(w: World): boolean {
-  return (w as { kvm?: unknown }).kvm !== undefined;
+  return w.kvm !== undefined;
 }
 
 /** The host kernel's own threads (QEMU's I/O threads, vhost workers) live in domain 0. */
@@ -66,6 +67,20 @@ export class QemuDriver extends SimHostDriver {
     if (typeof d !== 'string') return ok(d);
     this.reapHalfBuilt(def.name);
     return failed(d);
+  }
+
+  /** The QEMU process is killed: the VM goes, and so do its I/O thread and vhost worker (host
+   *  threads, vCPUs of the host domain, taken offline for good). */
+  override destroy(id: number): VirResult<void> {
+    const qemu = this.world.guests.find((g) => g.domain.id === id && g.domain.life === 'alive')?.qemu;
+    const r = super.destroy(id);
+    if (!r.ok || !qemu) return r;
+    const host = this.hv.domain(HOST_DOMID);
+    for (const t of [qemu.ioThread, qemu.vhost]) {
+      const v = t?.env === undefined ? undefined : host?.vcpus[t.env.vcpu];
+      if (v) setVcpuOnline(this.hv.core, v, false);
+    }
+    return r;
   }
 
   protected failure(op: StopOp, id: number): string {
