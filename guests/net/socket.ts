@@ -68,7 +68,7 @@ export class TcpSocket {
    *  offset); blocks while the send buffer is full. Returns the bytes written. */
   *write(n: number, produce: (dst: Uint8Array, offset: number) => void): KGen<number> {
     let done = 0;
-    for (let spins = 0; done < n && this.tcp.state === 'established'; spins++) {
+    while (done < n && this.tcp.state === 'established') {
       yield* this.host.softirq(); // interrupts are taken on the way into the kernel
       const k = Math.min(n - done, this.tcp.sendSpace());
       if (k === 0) {

@@ -68,11 +68,17 @@ export interface TtcpOptions {
 
 export class TtcpJob extends NetJob {
   readonly kind = 'ttcp';
-  bytes = 0;
   verifyErrors = 0;
+  private moved = 0;
+  private sending: TcpSocket | undefined;
 
   constructor(readonly opts: TtcpOptions) {
     super();
+  }
+
+  /** Bytes moved so far: acknowledged by the receiver (transmit), or read (receive, sink). */
+  get bytes(): number {
+    return this.sending ? this.sending.tcp.acked : this.moved;
   }
 
   score(now: number): { score: number; unit: string } {
@@ -91,6 +97,7 @@ export class TtcpJob extends NetJob {
     const s = stack.tcpSocket(to, this.opts.sockbuf);
     this.startedAt = stack.now();
     if (!(yield* s.connect(CONNECT_TIMEOUT_NS))) return this.fail('connect timed out');
+    if (this.opts.mode === 'transmit') this.sending = s;
     if (this.opts.mode === 'transmit') yield* this.transmit(s, stack);
     else yield* this.receive(s, this.opts.to);
     this.finishedAt = stack.now();
@@ -105,17 +112,16 @@ export class TtcpJob extends NetJob {
     }
     s.close();
     yield* s.drain();
-    this.bytes = s.tcp.acked;
   }
 
   private *receive(s: TcpSocket, from: Ip4): KGen {
     const seed = streamSeedOf(from);
-    while (this.bytes < this.opts.bytes) {
+    while (this.moved < this.opts.bytes) {
       const offset = s.tcp.readOffset;
-      const b = yield* s.read(Math.min(this.opts.buflen, this.opts.bytes - this.bytes));
+      const b = yield* s.read(Math.min(this.opts.buflen, this.opts.bytes - this.moved));
       if (b.length === 0) return this.fail('end of stream before every byte came');
       this.verifyErrors += checkStream(b, seed, offset);
-      this.bytes += b.length;
+      this.moved += b.length;
     }
   }
 
@@ -130,7 +136,7 @@ export class TtcpJob extends NetJob {
       const b = yield* conn.read(this.opts.buflen);
       if (b.length === 0) break;
       this.verifyErrors += checkStream(b, seed, offset);
-      this.bytes += b.length;
+      this.moved += b.length;
     }
     this.finishedAt = stack.now();
   }
