@@ -53,13 +53,37 @@ export class PvKernel implements XenbusHost {
     }
   }
 
-  /** Sleeps until an event arrives (SCHEDOP_block), then runs the upcall handler. */
+  /** Sleeps until an event arrives (SCHEDOP_block), then runs the upcall handler, and then the
+   *  hotplug work its watches asked for (handlers cannot wait; this can). */
   *wait(): KGen {
     yield block();
     this.upcalls++;
     this.charge(this.costs.irqEntryNs);
     this.events.dispatch();
     yield* this.settle();
+    if (this.hotplug.pending && !this.hotplug.busy) yield* this.rescanDisks();
+  }
+
+  /** Set by the watches on the vbd directory and on each disk's backend state. */
+  readonly hotplug = { pending: false, busy: false };
+
+  /** Block hotplug (`xl block-attach`/`block-detach`): connects disks that appeared and closes
+   *  those whose backend went to Closing, 5 then 6, as Linux's xenbus frontend does. */
+  private *rescanDisks(): KGen {
+    this.hotplug.busy = true;
+    this.hotplug.pending = false;
+    const devids = yield* this.xs.directory(`/local/domain/${this.env.domid}/device/vbd`);
+    for (const devid of devids.map(Number).sort((a, b) => a - b)) {
+      if (this.disks.some((d) => d.devid === devid)) continue;
+      const bf = new Blkfront(this, devid);
+      if (yield* bf.connect()) this.disks.push(bf);
+    }
+    for (const bf of [...this.disks]) {
+      if (!(yield* bf.backendClosing())) continue;
+      yield* bf.close();
+      this.disks.splice(this.disks.indexOf(bf), 1);
+    }
+    this.hotplug.busy = false;
   }
 
   *boot(env: VcpuEnv): KGen {
@@ -77,11 +101,14 @@ export class PvKernel implements XenbusHost {
     }
     this.xs = new XenbusClient(this, storePage, this.start.storePort);
     this.events.bind(this.start.storePort, () => this.xs.onEvent());
+    this.hotplug.busy = true; // the boot probe below is the rescan for now
     const devids = yield* this.xs.directory(`/local/domain/${env.domid}/device/vbd`);
     for (const devid of devids.map(Number).sort((a, b) => a - b)) {
       const bf = new Blkfront(this, devid);
       if (yield* bf.connect()) this.disks.push(bf);
     }
+    yield* this.xs.watch(`/local/domain/${env.domid}/device/vbd`, 'vbd-hotplug', () => (this.hotplug.pending = true));
+    this.hotplug.busy = false;
   }
 
   /** Probes the virtual network interfaces and connects a netfront to each. */

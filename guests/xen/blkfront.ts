@@ -59,7 +59,10 @@ export class Blkfront implements BlockDevice {
     this.be = (yield* xs.read(`${this.fe}/backend`)) ?? '';
     this.beId = Number((yield* xs.read(`${this.fe}/backend-id`)) ?? 'NaN');
     if (this.be === '' || !Number.isInteger(this.beId)) return this.fail('no backend in xenstore');
-    yield* xs.watch(`${this.be}/state`, `be-${this.devid}`, () => (this.backendState = -1));
+    yield* xs.watch(`${this.be}/state`, `be-${this.devid}`, () => {
+      this.backendState = -1;
+      this.k.hotplug.pending = true; // the kernel looks for a backend that went to Closing
+    });
     if (!(yield* this.waitBackend((s) => s >= XenbusState.InitWait))) return false;
     if (!this.setupRing()) return false;
     const err = yield* xs.transaction(function* (this: Blkfront, tx: number): KGen {
@@ -168,6 +171,12 @@ export class Blkfront implements BlockDevice {
     if (status !== 0) this.stats.errors++;
     this.k.charge(this.k.costs.blockCompleteNs);
     s.io.done(status);
+  }
+
+  /** The toolstack is taking the device away (`xl block-detach`: backend online=0, Closing). */
+  *backendClosing(): KGen<boolean> {
+    if (this.ring === undefined) return false;
+    return Number((yield* this.k.xs.read(`${this.be}/state`)) ?? '0') === XenbusState.Closing;
   }
 
   /** Closing (5) → waits for the backend to close (6) → releases the ring → Closed (6). */

@@ -90,4 +90,29 @@ describe('xl block-attach and block-detach: the toolstack\'s half of hotplug', (
     expect(w.guests.find((g) => g.domain.name === 'web')!.backends.map((b) => b.vdev)).toEqual(['xvda']);
     expect(xl(w, 'block-detach web xvdc')).toEqual({ ok: false, error: 'Error: Device xvdc not connected.' });
   });
+
+  it('a PV guest\'s kernel connects an attached disk and closes a detached one (5 then 6)', () => {
+    const w = buildWorld(scenarioFrom(`
+name: hotplug
+duration: 2s
+host: {pcpus: 2, memory: 4096}
+dom0: {memory: 512, volumes: [{name: /dev/vg0/web, disk: sda, size: 1GiB}, {name: /dev/vg0/extra, disk: sda, size: 1GiB}]}
+domains:
+  - {name: web, memory: 256, disk: ['phy:/dev/vg0/web,xvda,w'], workload: {kind: fio, rw: randread, rate_iops: 200}}
+`));
+    const xs = w.dom0.xs;
+    const fe = '/local/domain/1/device/vbd/51728';
+    const be = '/local/domain/0/backend/vbd/1/51728';
+    const kernel = w.guests.find((g) => g.domain.name === 'web')!.kernel!;
+    w.engine.run(200 * MS);
+    expect(xl(w, "block-attach web 'phy:/dev/vg0/extra,xvdb,w'").ok).toBe(true);
+    w.engine.run(400 * MS);
+    expect([xs.read(undefined, `${fe}/state`), xs.read(undefined, `${be}/state`)]).toEqual(['4', '4']);
+    expect(kernel.disks.map((d) => d.devid)).toEqual([51712, 51728]);
+    expect(xl(w, 'block-detach web xvdb').ok).toBe(true);
+    w.engine.run(600 * MS);
+    expect([xs.read(undefined, `${fe}/state`), xs.read(undefined, `${be}/state`)]).toEqual([undefined, undefined]);
+    expect(kernel.disks.map((d) => d.devid)).toEqual([51712]);
+    expect(w.guests.find((g) => g.domain.name === 'web')!.backends.map((b) => b.vdev)).toEqual(['xvda']);
+  });
 });
