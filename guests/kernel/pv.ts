@@ -4,6 +4,8 @@
 // netfront each, when the network stack comes up: `probeNics`). Afterwards the workload runs on
 // vCPU 0 and sleeps in SCHEDOP_block whenever it waits; each event upcall is dispatched to
 // the handler bound to its port, and the CPU time handlers used is charged as kernel time.
+// A watch on its vbd directory makes it connect disks attached later and close those the
+// toolstack takes away (block hotplug), the next time it waits.
 import type { KernelCosts } from '../../hw/platforms/profile';
 import { block, compute, type VcpuEnv } from '../../hypervisor/public/guest';
 import { PortDispatch } from '../../hypervisor/public/evtchn_dispatch';

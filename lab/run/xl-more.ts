@@ -4,7 +4,8 @@
 // xl's words. block-attach is the toolstack's half of hotplug (REFERENCE §5.2–5.3): the
 // frontend and backend directories at state 1 and a blkback, exactly as `xl create` adds a
 // disk; block-detach writes the backend's online=0 and state 5 (Closing) and, once the
-// frontend has walked to Closed (6), removes both directories and the backend.
+// frontend has walked to Closed (6), removes both directories and the backend. The PV kernel's
+// half (guests/kernel/pv.ts) connects and closes its blkfronts when it next waits.
 import { XenbusState } from '../../hypervisor/public/io/xs_wire';
 import { setVcpuAffinity, setVcpuOnline } from '../../hypervisor/sched/hotplug';
 import type { Domain } from '../../hypervisor/domain';
