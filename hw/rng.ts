@@ -1,7 +1,7 @@
 // Seeded random streams. Every component draws from its own stream, derived from the scenario
 // seed and the component's name, so adding a domain does not change the numbers another domain
 // draws (common random numbers across PV / HVM / native runs of one workload). Nothing in the
-// model may use Math.random.
+// model may draw from the platform's ambient generator.
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
