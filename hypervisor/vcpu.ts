@@ -13,8 +13,9 @@ export class Vcpu {
   readonly time = { running: 0, runnable: 0, blocked: 0, offline: 0 };
   /** The pCPU it runs on or is queued for (Xen's v->processor). */
   processor: number;
-  /** Hard affinity: the pCPUs it may run on. */
-  affinity: number[];
+  /** Hard affinity: the pCPUs it may run on (a list, and a mask for O(1) membership). */
+  private affinityList: number[] = [];
+  private affinityMask = new Uint8Array(0);
   /** Guest state: blocked in SCHEDOP_block, program ended (down), paused by the scheduler (parked). */
   blocked = false;
   /** Waiting for an I/O instruction to complete (an ioreq at the device model). */
@@ -54,6 +55,16 @@ export class Vcpu {
     this.affinity = affinity;
   }
 
+  get affinity(): number[] {
+    return this.affinityList;
+  }
+
+  set affinity(cpus: number[]) {
+    this.affinityList = cpus;
+    this.affinityMask = new Uint8Array(cpus.reduce((m, p) => Math.max(m, p + 1), 0));
+    for (const p of cpus) if (Number.isInteger(p) && p >= 0) this.affinityMask[p] = 1;
+  }
+
   get name(): string {
     return `d${this.domain.id}v${this.id}`;
   }
@@ -77,6 +88,6 @@ export class Vcpu {
   }
 
   canRunOn(pcpu: number): boolean {
-    return this.affinity.includes(pcpu);
+    return this.affinityMask[pcpu] === 1;
   }
 }

@@ -44,6 +44,8 @@ export class SchedulingCore implements SchedCore {
   readonly pcpus: PcpuState[];
   /** The pCPU whose event is being processed (-1: a device or timer outside any pCPU). */
   private executing = -1;
+  /** How many pCPUs run idle (Xen's idlers mask, as a count: wake-ups skip the search when 0). */
+  idlePcpus: number;
 
   constructor(
     private readonly engine: Engine,
@@ -54,6 +56,7 @@ export class SchedulingCore implements SchedCore {
     private readonly hooks: CoreHooks,
   ) {
     this.pcpus = [];
+    this.idlePcpus = nrPcpus;
     for (let i = 0; i < nrPcpus; i++) {
       const pc = new PcpuState(i);
       pc.softirq = new Timer(engine, () => this.runSoftirq(pc));
@@ -194,6 +197,7 @@ export class SchedulingCore implements SchedCore {
     }
     if (this.trace.on) this.emitDecision(pc, next, reason, d.why);
     if (next === null) {
+      if (pc.current !== null) this.idlePcpus++;
       pc.current = null;
       pc.enterIdle(now, overhead);
       return;
@@ -203,6 +207,7 @@ export class SchedulingCore implements SchedCore {
       next.processor = pc.id;
     }
     if (!d.continuing) pc.dispatchedAt = now;
+    if (pc.current === null) this.idlePcpus--;
     pc.current = next;
     pc.overheadNs += overhead;
     if (next.wokeAt >= 0) {

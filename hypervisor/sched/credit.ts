@@ -50,6 +50,8 @@ export class CreditScheduler implements Scheduler {
   readonly tickNs: number;
   private core!: SchedCore;
   private runqs: Fifo<Vcpu>[][] = [];
+  /** vCPUs queued at each priority level, over all pCPUs. */
+  private readonly queuedAt = new Int32Array(LISTS);
   private readonly activeDoms: Domain[] = [];
   private assigned: number[] = [];
   /** Counters, always on. */
@@ -65,7 +67,7 @@ export class CreditScheduler implements Scheduler {
   attach(core: SchedCore): void {
     this.core = core;
     for (let p = 0; p < core.nrPcpus; p++) {
-      this.runqs.push(Array.from({ length: LISTS }, () => new Fifo<Vcpu>()));
+      this.runqs.push(Array.from({ length: LISTS }, (_, i) => new Fifo<Vcpu>(this.queuedAt, i)));
       this.assigned.push(0);
       core.every(this.tickNs, () => this.tick(p));
     }
@@ -120,29 +122,34 @@ export class CreditScheduler implements Scheduler {
 
   schedule(pcpu: number, prev: Vcpu | null, prevRunnable: boolean, prevRanNs: number): SchedDecision {
     const now = this.core.now();
+    const tracing = this.core.trace.on; // the decision's explanation is built only for the trace
     if (prev) this.burn(prev, now);
     if (prev && prevRunnable && !cv(prev).yieldFlag && prevRanNs < this.ratelimitNs) {
       this.stats.ratelimited++;
-      return { next: prev, sliceNs: this.ratelimitNs - prevRanNs, why: `ratelimit: ran ${fmtUs(prevRanNs)} < ${fmtUs(this.ratelimitNs)}`, continuing: true };
+      return { next: prev, sliceNs: this.ratelimitNs - prevRanNs, why: tracing ? `ratelimit: ran ${fmtUs(prevRanNs)} < ${fmtUs(this.ratelimitNs)}` : '', continuing: true };
     }
     if (prev && prevRunnable) this.enqueue(prev);
     let next = this.head(pcpu);
-    let why = next ? PRI_NAME[cv(next).pri]! : 'idle';
+    let stolen = false;
     if (next === null || cv(next).pri <= PRI.OVER) {
-      const stolen = this.steal(pcpu, next === null ? PRI.IDLE : cv(next).pri);
-      if (stolen) {
-        next = stolen;
-        why = `${PRI_NAME[cv(stolen).pri]} stolen from pCPU${stolen.processor}`;
+      const s = this.steal(pcpu, next === null ? PRI.IDLE : cv(next).pri);
+      if (s) {
+        next = s;
+        stolen = true;
       }
     }
-    if (next === null) return { next: null, sliceNs: Infinity, why: 'nothing runnable' };
+    if (next === null) return { next: null, sliceNs: Infinity, why: tracing ? 'nothing runnable' : '' };
     const s = cv(next);
+    let why = '';
+    if (tracing) {
+      why = s.pri === PRI.BOOST ? 'BOOST after wake' : stolen ? `${PRI_NAME[s.pri]} stolen from pCPU${next.processor}` : PRI_NAME[s.pri]!;
+      why = `${why} (credit ${credits(s.creditNs)})`;
+    }
     this.dequeue(next);
     if (next.processor !== pcpu) this.migrate(next, pcpu);
     s.yieldFlag = false;
     s.lastBurn = now;
-    if (s.pri === PRI.BOOST) why = 'BOOST after wake';
-    return { next, sliceNs: this.tsliceNs, why: `${why} (credit ${credits(s.creditNs)})` };
+    return { next, sliceNs: this.tsliceNs, why };
   }
 
   adjust(d: Domain, p: SchedParams): number {
@@ -186,6 +193,9 @@ export class CreditScheduler implements Scheduler {
 
   /** Steals the first queued vCPU of strictly higher priority than `pri` from a peer. */
   private steal(pcpu: number, pri: number): Vcpu | null {
+    let candidates = 0; // queued anywhere above `pri` (this pCPU's own lists hold none)
+    for (let i = 0; i < LISTS && -i > pri; i++) candidates += this.queuedAt[i]!;
+    if (candidates === 0) return null;
     const n = this.core.nrPcpus;
     for (let k = 1; k < n; k++) {
       const peer = (pcpu + k) % n;
@@ -216,12 +226,16 @@ export class CreditScheduler implements Scheduler {
 
   /** Tickling: an idle pCPU in the vCPU's affinity, else preempt its pCPU if it outranks. */
   private tickleFor(v: Vcpu): void {
-    const cur = this.core.current(v.processor);
-    if (cur === null) return this.core.tickle(v.processor, `${v.name} woke on idle pCPU`);
-    for (const p of v.affinity) {
-      if (this.core.current(p) === null) return this.core.tickle(p, `idle pCPU${p} can take ${v.name}`);
+    const core = this.core;
+    const cur = core.current(v.processor);
+    const tracing = core.trace.on;
+    if (cur === null) return core.tickle(v.processor, tracing ? `${v.name} woke on idle pCPU` : '');
+    if (core.idlePcpus > 0) {
+      for (const p of v.affinity) {
+        if (core.current(p) === null) return core.tickle(p, tracing ? `idle pCPU${p} can take ${v.name}` : '');
+      }
     }
-    if (cv(v).pri > cv(cur).pri) this.core.tickle(v.processor, `${v.name} ${PRI_NAME[cv(v).pri]} preempts ${cur.name} ${PRI_NAME[cv(cur).pri]}`);
+    if (cv(v).pri > cv(cur).pri) core.tickle(v.processor, tracing ? `${v.name} ${PRI_NAME[cv(v).pri]} preempts ${cur.name} ${PRI_NAME[cv(cur).pri]}` : '');
   }
 
   // ---- credit ----

@@ -13,6 +13,13 @@ export class Fifo<T> {
   tail: Link<T> | null = null;
   length = 0;
 
+  /** `tally[slot]` counts the items of every queue sharing it (e.g. one priority level on
+   *  all pCPUs), so a scheduler knows without a scan whether any peer has such an item. */
+  constructor(
+    private readonly tally?: Int32Array,
+    private readonly slot = 0,
+  ) {}
+
   push(l: Link<T>): void {
     this.insertAfter(this.tail, l);
   }
@@ -28,6 +35,7 @@ export class Fifo<T> {
     if (l.next) l.next.prev = l;
     else this.tail = l;
     this.length++;
+    if (this.tally) this.tally[this.slot]!++;
   }
 
   remove(l: Link<T>): void {
@@ -39,6 +47,7 @@ export class Fifo<T> {
     l.prev = l.next = null;
     l.queue = null;
     this.length--;
+    if (this.tally) this.tally[this.slot]!--;
   }
 
   shift(): T | undefined {

@@ -22,9 +22,12 @@ export interface SchedCore {
   readonly nrPcpus: number;
   readonly trace: Trace;
   now(): number;
+  /** How many pCPUs run idle now. */
+  readonly idlePcpus: number;
   /** The vCPU running on a pCPU, or null when it runs idle. */
   current(pcpu: number): Vcpu | null;
-  /** Asks a pCPU to run its scheduler soon (raise SCHEDULE_SOFTIRQ, by IPI if remote). */
+  /** Asks a pCPU to run its scheduler soon (raise SCHEDULE_SOFTIRQ, by IPI if remote). `why`
+   *  goes to the trace only: callers build it when `trace.on`, and pass '' otherwise. */
   tickle(pcpu: number, why: string): void;
   /** Takes a vCPU off the CPUs / lets it back (credit parks capped vCPUs this way). */
   pauseVcpu(v: Vcpu): void;
