@@ -25,6 +25,8 @@ import { evtchnDemo } from '../../guests/workloads/evtchn-demo';
 import { powerOff } from '../../guests/kernel/shutdown';
 import type { Workload } from '../../guests/workloads/workload';
 import { FioJob, type IoKernel } from '../../guests/workloads/fio';
+import type { BlockDevice } from '../../guests/kernel/types';
+import { chain } from '../../guests/kernel/program';
 import { benchFor } from './bench';
 import { PvKernel } from '../../guests/kernel/pv';
 import { hostileWorkload } from '../../guests/hostile/index';
@@ -141,7 +143,7 @@ export function createGuest(w: World, spec: DomainSpec): Domain | string {
       name: spec.name, type: choice.mode === 'pv' ? 'pv' : choice.mode === 'pvh' ? 'pvh' : 'hvm', vcpus: spec.vcpus, memoryMiB: spec.memory,
       maxmemMiB: spec.maxmem, weight: spec.cpu_weight, cap: spec.cap, affinity: spec.cpus,
     },
-    (env) => (function* (): GuestProgram { yield* kernelFor(env); })(),
+    (env) => chain(() => kernelFor(env)),
     { accel: choice.accel, hap: spec.hap },
   );
   if (typeof d === 'string') return d;
@@ -182,7 +184,7 @@ export function createGuest(w: World, spec: DomainSpec): Domain | string {
 /** A guest on a KVM host: QEMU's process (./kvm.ts), then the same workloads as on Xen. */
 function createQemuGuest(w: World, spec: DomainSpec): Domain | string {
   let kernelFor: GuestKernel = () => idle().kernel({} as VcpuEnv);
-  const entry = createKvmGuest(w, spec, (env) => (function* (): GuestProgram { yield* kernelFor(env); })());
+  const entry = createKvmGuest(w, spec, (env) => chain(() => kernelFor(env)));
   if (typeof entry === 'string') return entry;
   entry.workload = makeWorkload(w, entry, spec.workload);
   kernelFor = entry.workload.kernel;
@@ -203,10 +205,7 @@ function makeWorkload(w: World, g: GuestEntry, spec: WorkloadSpec): Workload {
   const booted = (inner: Workload): Workload => ({
     kind: inner.kind,
     stats: inner.stats,
-    kernel: function* (env: VcpuEnv): GuestProgram {
-      if (env.vcpu === 0) yield* bootKernel(g, env);
-      yield* inner.kernel(env);
-    },
+    kernel: (env: VcpuEnv): GuestProgram => (env.vcpu === 0 ? chain(() => bootKernel(g, env), () => inner.kernel(env)) : chain(() => inner.kernel(env))),
   });
   switch (spec.kind) {
     case 'cpu-burn':
@@ -239,14 +238,15 @@ function makeWorkload(w: World, g: GuestEntry, spec: WorkloadSpec): Workload {
       return {
         kind: 'fio',
         stats: () => job.stats(),
-        kernel: function* (env: VcpuEnv): GuestProgram {
-          if (env.vcpu !== 0) return yield* idle().kernel(env);
-          yield* bootKernel(g, env);
-          const disk = g.native ? g.native.virtio ?? g.native.disk : g.kernel!.disks.find((b) => b.devid === devid);
-          const k = g.native ?? g.kernel!;
-          if (disk) yield* job.run(ioKernel(k, env), disk);
-          if (spec.then === 'poweroff') yield* powerOff(g.kernel?.disks ?? []);
-          for (;;) yield block();
+        kernel: (env: VcpuEnv): GuestProgram => {
+          if (env.vcpu !== 0) return idle().kernel(env);
+          const disk = (): BlockDevice | undefined => (g.native ? g.native.virtio ?? g.native.disk : g.kernel!.disks.find((b) => b.devid === devid));
+          const k = (): PvKernel | NativeKernel => g.native ?? g.kernel!;
+          return chain(
+            () => bootKernel(g, env),
+            function* () { const d = disk(); if (d) yield* job.run(ioKernel(k(), env), d); },
+            function* () { if (spec.then === 'poweroff') yield* powerOff(g.kernel?.disks ?? []); for (;;) yield block(); },
+          );
         },
       };
     }
