@@ -17,6 +17,7 @@ import { BackRing, SRING_REQ_PROD, SRING_RSP_PROD, ringSize } from '../ringbuf/r
 import { indexAccessFor } from '../ringbuf/index-access';
 import { idxDiff } from '../ringbuf/ring-idx';
 import type { DiskResult } from '../hw/disk';
+import { Histogram } from '../hw/histogram';
 import type { BlockTarget } from './volumes';
 import type { Dom0Kernel, DGen } from './kernel';
 import type { XenstoreService } from './xenstore/service';
@@ -43,7 +44,8 @@ export interface BlkbackStats {
   pushesSuppressed: number;
   batches: number;
   bytes: number;
-  latencyNs: number[];
+  /** Time from a request's submission to the disk until its completion. */
+  latencyNs: Histogram;
   /** Data pages reached by grant map, unmap batches (each ends in a TLB shootdown), pages grant-copied. */
   grantMaps: number;
   unmapBatches: number;
@@ -63,7 +65,7 @@ export class Blkback {
   /** Set by remove(): the device is gone, nothing more is read from or written to xenstore. */
   removed = false;
   state: number = XenbusState.Initialising;
-  readonly stats: BlkbackStats = { requests: 0, responses: 0, errors: 0, invalid: 0, notificationsSent: 0, pushesSuppressed: 0, batches: 0, bytes: 0, latencyNs: [], grantMaps: 0, unmapBatches: 0, grantCopies: 0 };
+  readonly stats: BlkbackStats = { requests: 0, responses: 0, errors: 0, invalid: 0, notificationsSent: 0, pushesSuppressed: 0, batches: 0, bytes: 0, latencyNs: new Histogram(), grantMaps: 0, unmapBatches: 0, grantCopies: 0 };
 
   constructor(
     private readonly k: Dom0Kernel,
@@ -228,7 +230,7 @@ export class Blkback {
     this.inflight++;
     const t0 = env.now();
     this.target.submit({ op: req.op, sector: req.sector, count: req.count, data }, (result) => {
-      this.stats.latencyNs.push(env.now() - t0);
+      this.stats.latencyNs.record(env.now() - t0);
       f.result = result;
       this.done.push(f);
       this.raiseIrq();

@@ -108,11 +108,15 @@ class MemoryStore implements SectorStore {
   private readonly chunks = new Map<number, Uint8Array>();
 
   read(sector: number, count: number): Uint8Array {
-    const out = new Uint8Array(count * SECTOR_SIZE);
-    this.walk(sector * SECTOR_SIZE, out.length, (chunk, at, pos, len) => {
-      const bytes = this.chunks.get(chunk);
+    const out = zeroedBytes(count * SECTOR_SIZE);
+    const offset = sector * SECTOR_SIZE;
+    for (let pos = 0; pos < out.length; ) {
+      const at = (offset + pos) % CHUNK_BYTES;
+      const len = Math.min(CHUNK_BYTES - at, out.length - pos);
+      const bytes = this.chunks.get(Math.floor((offset + pos) / CHUNK_BYTES));
       if (bytes) out.set(bytes.subarray(at, at + len), pos);
-    });
+      pos += len;
+    }
     return out;
   }
 
@@ -135,6 +139,27 @@ class MemoryStore implements SectorStore {
       pos += len;
     }
   }
+}
+
+/**
+ * Fresh zeroed bytes for a read's result. Allocating a 4 KiB typed array costs a zero-filled
+ * backing store each time (about a microsecond); reads instead take consecutive, never reused
+ * stretches of a larger zeroed slab. A result is the caller's to keep and modify: no two
+ * results share bytes. A slab lives while any of its results does.
+ */
+const SLAB_BYTES = 256 * 1024;
+let slab = new Uint8Array(0);
+let slabUsed = 0;
+
+function zeroedBytes(n: number): Uint8Array {
+  if (n > SLAB_BYTES / 4) return new Uint8Array(n);
+  if (slabUsed + n > slab.length) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + n);
+  slabUsed += n;
+  return out;
 }
 
 /** Contents in a raw image file on the host, read and written synchronously at sector offsets.

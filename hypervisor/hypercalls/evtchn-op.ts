@@ -13,6 +13,24 @@ function num(a: Arg, k: string): number | undefined {
   return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
 }
 
+/** The integer fields `keys` of the struct, or undefined if one is missing or not an integer. */
+function needKeys(arg: Arg, keys: readonly string[]): number[] | undefined {
+  const out: number[] = [];
+  for (const k of keys) {
+    const n = num(arg, k);
+    if (n === undefined) return undefined;
+    out.push(n);
+  }
+  return out;
+}
+
+/** An OUT field: a non-negative result goes into the struct and the call returns 0. */
+function writeOut(arg: Arg, key: string, rc: number): number {
+  if (rc < 0) return rc;
+  arg[key] = rc;
+  return 0;
+}
+
 /** Returns the handler for event_channel_op. */
 export function evtchnOp(hv: Hypervisor) {
   return (v: Vcpu, args: readonly unknown[]): number => {
@@ -22,52 +40,38 @@ export function evtchnOp(hv: Hypervisor) {
     const arg = a as Arg;
     const me = v.domain.id;
     const ec = hv.evtchn;
-    const need = (...keys: string[]): number[] | undefined => {
-      const out: number[] = [];
-      for (const k of keys) {
-        const n = num(arg, k);
-        if (n === undefined) return undefined;
-        out.push(n);
-      }
-      return out;
-    };
-    const out = (key: string, rc: number): number => {
-      if (rc < 0) return rc;
-      arg[key] = rc;
-      return 0;
-    };
     switch (cmd) {
       case EVTCHNOP.alloc_unbound: {
-        const n = need('dom', 'remote_dom');
-        return n ? out('port', ec.allocUnbound(me, n[0]!, n[1]!)) : -EFAULT;
+        const n = needKeys(arg, ['dom', 'remote_dom']);
+        return n ? writeOut(arg, 'port', ec.allocUnbound(me, n[0]!, n[1]!)) : -EFAULT;
       }
       case EVTCHNOP.bind_interdomain: {
-        const n = need('remote_dom', 'remote_port');
-        return n ? out('local_port', ec.bindInterdomain(me, n[0]!, n[1]!)) : -EFAULT;
+        const n = needKeys(arg, ['remote_dom', 'remote_port']);
+        return n ? writeOut(arg, 'local_port', ec.bindInterdomain(me, n[0]!, n[1]!)) : -EFAULT;
       }
       case EVTCHNOP.bind_virq: {
-        const n = need('virq', 'vcpu');
-        return n ? out('port', ec.bindVirq(me, n[0]!, n[1]!)) : -EFAULT;
+        const n = needKeys(arg, ['virq', 'vcpu']);
+        return n ? writeOut(arg, 'port', ec.bindVirq(me, n[0]!, n[1]!)) : -EFAULT;
       }
       case EVTCHNOP.bind_ipi: {
-        const n = need('vcpu');
-        return n ? out('port', ec.bindIpi(me, n[0]!)) : -EFAULT;
+        const n = needKeys(arg, ['vcpu']);
+        return n ? writeOut(arg, 'port', ec.bindIpi(me, n[0]!)) : -EFAULT;
       }
       case EVTCHNOP.close:
       case EVTCHNOP.unmask: {
-        const n = need('port');
+        const n = needKeys(arg, ['port']);
         if (!n) return -EFAULT;
         return cmd === EVTCHNOP.close ? ec.close(me, n[0]!) : ec.unmask(me, n[0]!);
       }
       case EVTCHNOP.send: {
-        const n = need('port');
-        if (!n) return -EFAULT;
+        const port = num(arg, 'port');
+        if (port === undefined) return -EFAULT;
         v.hvOwedNs += hv.profile.hypervisor.evtchnSendNs;
         hv.counters.evtchnSends.set(me, (hv.counters.evtchnSends.get(me) ?? 0) + 1);
-        return ec.send(me, n[0]!);
+        return ec.send(me, port);
       }
       case EVTCHNOP.status: {
-        const n = need('dom', 'port');
+        const n = needKeys(arg, ['dom', 'port']);
         if (!n) return -EFAULT;
         const r = ec.status(me, n[0]!, n[1]!);
         if (r.rc < 0) return r.rc;
@@ -75,11 +79,11 @@ export function evtchnOp(hv: Hypervisor) {
         return 0;
       }
       case EVTCHNOP.bind_vcpu: {
-        const n = need('port', 'vcpu');
+        const n = needKeys(arg, ['port', 'vcpu']);
         return n ? ec.bindVcpu(me, n[0]!, n[1]!) : -EFAULT;
       }
       case EVTCHNOP.reset: {
-        const n = need('dom');
+        const n = needKeys(arg, ['dom']);
         return n ? ec.reset(me, n[0]!) : -EFAULT;
       }
       default:

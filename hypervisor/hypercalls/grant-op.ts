@@ -26,12 +26,12 @@ export function grantOp(hv: Hypervisor) {
     const n = count === undefined ? list.length : count;
     if (!isInt(n) || n < 0 || n > GNTTAB_MAX_BATCH) return -EINVAL;
     if (n > list.length) return -EFAULT;
-    const ops = list.slice(0, n) as Rec[];
     const me = v.domain.id;
     const costs = hv.profile.hypervisor;
     switch (cmd) {
       case GNTTABOP.map_grant_ref:
-        for (const op of ops) {
+        for (let i = 0; i < n; i++) {
+          const op = list[i] as Rec;
           if (!isRec(op) || !isInt(op['dom']) || !isInt(op['ref']) || !isInt(op['flags'])) {
             if (isRec(op)) op['status'] = GNTST.general_error;
             continue;
@@ -46,7 +46,8 @@ export function grantOp(hv: Hypervisor) {
         }
         return 0;
       case GNTTABOP.unmap_grant_ref: {
-        for (const op of ops) {
+        for (let i = 0; i < n; i++) {
+          const op = list[i] as Rec;
           if (!isRec(op) || !isInt(op['handle'])) {
             if (isRec(op)) op['status'] = GNTST.bad_handle;
             continue;
@@ -56,10 +57,11 @@ export function grantOp(hv: Hypervisor) {
           if (r.reason) refused(hv, me, `unmap of handle ${op['handle']}`, r.reason.kind, r.status);
           v.hvOwedNs += costs.grantUnmapNs;
         }
-        if (ops.length > 0) v.hvOwedNs += costs.tlbShootdownNs;
+        if (n > 0) v.hvOwedNs += costs.tlbShootdownNs;
         return 0;
       }
       case GNTTABOP.copy: {
+        const ops = list.slice(0, n) as Rec[];
         const valid = ops.filter((op) => isCopy(op));
         const st = hv.grants.copy(me, valid as unknown as CopyOp[]);
         let bytes = 0;
@@ -72,7 +74,7 @@ export function grantOp(hv: Hypervisor) {
         return 0;
       }
       case GNTTABOP.setup_table:
-        for (const op of ops) {
+        for (const op of list.slice(0, n) as Rec[]) {
           if (!isRec(op) || !isInt(op['dom']) || !isInt(op['nr_frames'])) return -EFAULT;
           const r = hv.grants.setupTable(me, op['dom'], op['nr_frames']);
           op['status'] = r.status;
@@ -80,7 +82,7 @@ export function grantOp(hv: Hypervisor) {
         }
         return 0;
       case GNTTABOP.query_size:
-        for (const op of ops) {
+        for (const op of list.slice(0, n) as Rec[]) {
           if (!isRec(op) || !isInt(op['dom'])) return -EFAULT;
           const r = hv.grants.querySize(me, op['dom']);
           Object.assign(op, { status: r.status, nr_frames: r.nrFrames, max_nr_frames: r.maxFrames });

@@ -34,16 +34,22 @@ export interface GrantMapOut {
 
 /** One batched GNTTABOP_map_grant_ref. */
 export function gnttabMap(env: VcpuEnv, ops: readonly GrantMapIn[]): GrantMapOut[] {
-  const list = ops.map((o) => ({ ...o, host_addr: 0 }) as Record<string, unknown>);
+  const list: Record<string, unknown>[] = [];
+  for (const o of ops) list.push({ dom: o.dom, ref: o.ref, flags: o.flags, host_addr: 0 });
   env.hypercall(HYPERCALL.grant_table_op, GNTTABOP.map_grant_ref, list, list.length);
-  return list.map((o) => ({ status: o['status'] as number, handle: o['handle'] as number }));
+  const out: GrantMapOut[] = [];
+  for (const o of list) out.push({ status: o['status'] as number, handle: o['handle'] as number });
+  return out;
 }
 
 /** One batched GNTTABOP_unmap_grant_ref; returns the status of each. */
 export function gnttabUnmap(env: VcpuEnv, handles: readonly number[]): number[] {
-  const list = handles.map((handle) => ({ handle, host_addr: 0, dev_bus_addr: 0 }) as Record<string, unknown>);
+  const list: Record<string, unknown>[] = [];
+  for (const handle of handles) list.push({ handle, host_addr: 0, dev_bus_addr: 0 });
   env.hypercall(HYPERCALL.grant_table_op, GNTTABOP.unmap_grant_ref, list, list.length);
-  return list.map((o) => o['status'] as number);
+  const out: number[] = [];
+  for (const o of list) out.push(o['status'] as number);
+  return out;
 }
 
 /** One batched GNTTABOP_copy; returns the status of each. */
