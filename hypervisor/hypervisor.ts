@@ -14,7 +14,7 @@ import { Trace } from './trace';
 import { Vcpu } from './vcpu';
 import { HypercallTable } from './hypercall';
 import { EventChannels } from './evtchn';
-import { GrantTables, GFN_NOT_RAM } from './grant';
+import { GrantTables, GFN_NOT_RAM, type GrantDomain } from './grant';
 import { evtchnOp } from './hypercalls/evtchn-op';
 import { grantOp } from './hypercalls/grant-op';
 import { isUpcallPending, isUpcallMasked, setUpcallPending, testAndSetUpcallPending, EVTCHN_2L_NR_CHANNELS } from './public/event_channel';
@@ -42,6 +42,33 @@ export interface HypervisorCounters {
   evtchnSends: Map<number, number>;
   domainsCreated: number;
   domainsDestroyed: number;
+}
+
+/** A domain as the grant tables see it: live fields read through to the domain. */
+class GrantDomainView implements GrantDomain {
+  readonly maxGrantFrames = DEFAULT_MAX_GRANT_FRAMES;
+  readonly maxMaptrackFrames = DEFAULT_MAX_MAPTRACK_FRAMES;
+
+  constructor(
+    private readonly hv: Hypervisor,
+    private readonly d: Domain,
+  ) {}
+
+  get id(): number {
+    return this.d.id;
+  }
+  get privileged(): boolean {
+    return this.d.privileged;
+  }
+  get hvm(): boolean {
+    return this.d.config.type !== 'pv';
+  }
+  get dying(): boolean {
+    return this.d.life !== 'alive';
+  }
+  gfnToMfn(gfn: number): number {
+    return this.hv.gfnToMfn(this.d, gfn);
+  }
 }
 
 export class Hypervisor {
@@ -94,10 +121,9 @@ export class Hypervisor {
       domain: (id) => {
         const d = this.domains.get(id);
         if (!d) return undefined;
-        return {
-          id, privileged: d.privileged, hvm: d.config.type !== 'pv', dying: d.life !== 'alive',
-          gfnToMfn: (gfn) => this.gfnToMfn(d, gfn), maxGrantFrames: DEFAULT_MAX_GRANT_FRAMES, maxMaptrackFrames: DEFAULT_MAX_MAPTRACK_FRAMES,
-        };
+        let view = this.grantViews.get(d); // one per domain: grant calls ask several times each
+        if (!view) this.grantViews.set(d, (view = new GrantDomainView(this, d)));
+        return view;
       },
     });
     this.hypercalls.register('event_channel_op', evtchnOp(this));
@@ -112,6 +138,7 @@ export class Hypervisor {
 
   readonly evtchn: EventChannels;
   readonly grants: GrantTables;
+  private readonly grantViews = new WeakMap<Domain, GrantDomainView>();
 
   /** The machine frame behind a domain's gfn, populated on first touch. */
   gfnToMfn(d: Domain, gfn: number): number {

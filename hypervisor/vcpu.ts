@@ -5,6 +5,7 @@
 import type { GuestProgram, GuestOp, CpuMode } from './public/guest';
 import type { Runstate } from './public/xen';
 import { Histogram } from '../hw/histogram';
+import type { Handler } from '../hw/engine';
 import type { Domain } from './domain';
 
 export class Vcpu {
@@ -40,6 +41,8 @@ export class Vcpu {
   /** An operation waiting for the owed hypervisor time to be paid first. */
   pendingOp: GuestOp | number | undefined;
   blockTimerAt = -1;
+  /** The engine handler of its one-shot timer, made once (see SchedulingCore.armBlockTimer). */
+  blockTimerHandler: Handler | undefined;
   /** Running time by mode, for where-the-time-went reports. */
   readonly ran = { user: 0, kernel: 0, hypervisor: 0 };
   /** Scheduler-private data (credit, priority, queue links). */

@@ -147,8 +147,9 @@ export class SchedulingCore implements SchedCore {
   /** The vCPU's one-shot timer. */
   armBlockTimer(v: Vcpu, at: number): void {
     v.blockTimerAt = at;
-    const h: Handler = { fire: () => { if (v.blockTimerAt === at) this.hooks.timerExpired(v); } };
-    this.engine.at(Math.max(at, this.engine.now), h);
+    // The event's tag is the deadline: a timer re-armed or cleared since is recognised as stale.
+    v.blockTimerHandler ??= { fire: (deadline: number) => { if (v.blockTimerAt === deadline) this.hooks.timerExpired(v); } };
+    this.engine.at(Math.max(at, this.engine.now), v.blockTimerHandler, at);
   }
 
   // ---- the per-pCPU machinery ----
