@@ -102,6 +102,13 @@ export type Added = { kind: 'ok'; head: number } | { kind: 'no-space' };
 const view = (a: Uint8Array): DataView => new DataView(a.buffer, a.byteOffset, a.byteLength);
 
 /** The driver's end: builds chains, publishes them, takes completions. */
+/** Views of a queue's three areas, checked to be large enough for `size` entries. */
+function viewAreas(areas: VirtqAreas, size: number): { desc: DataView; avail: DataView; used: DataView } {
+  const l = virtqLayout(size);
+  if (areas.desc.byteLength < l.descBytes || areas.avail.byteLength < l.availBytes || areas.used.byteLength < l.usedBytes) throw new RangeError('virtqueue areas too small');
+  return { desc: view(areas.desc), avail: view(areas.avail), used: view(areas.used) };
+}
+
 export class VirtqDriver {
   readonly size: number;
   private readonly desc: DataView;
@@ -120,12 +127,8 @@ export class VirtqDriver {
   private readonly copy = new DataView(new ArrayBuffer(USED_ELEM_BYTES));
 
   constructor(areas: VirtqAreas, size: number, private readonly opts: VirtqOptions) {
-    const l = virtqLayout(size);
-    if (areas.desc.byteLength < l.descBytes || areas.avail.byteLength < l.availBytes || areas.used.byteLength < l.usedBytes) throw new RangeError('virtqueue areas too small');
     this.size = size;
-    this.desc = view(areas.desc);
-    this.avail = view(areas.avail);
-    this.used = view(areas.used);
+    ({ desc: this.desc, avail: this.avail, used: this.used } = viewAreas(areas, size));
     areas.desc.fill(0);
     areas.avail.fill(0);
     areas.used.fill(0);
@@ -247,12 +250,8 @@ export class VirtqDevice {
   private readonly copy = new DataView(new ArrayBuffer(DESC_BYTES));
 
   constructor(areas: VirtqAreas, size: number, private readonly opts: VirtqOptions) {
-    const l = virtqLayout(size);
-    if (areas.desc.byteLength < l.descBytes || areas.avail.byteLength < l.availBytes || areas.used.byteLength < l.usedBytes) throw new RangeError('virtqueue areas too small');
     this.size = size;
-    this.desc = view(areas.desc);
-    this.avail = view(areas.avail);
-    this.used = view(areas.used);
+    ({ desc: this.desc, avail: this.avail, used: this.used } = viewAreas(areas, size));
   }
 
   get halted(): VirtqDeviceFault | null {
