@@ -32,4 +32,21 @@ describe('an HVM guest with an <interface> from domain XML', () => {
       expect(stats.finished).toBe(true);
     });
   }
+
+  it("reads <model type='netfront'/> as a PV-only interface (xl's type=vif): no emulated NIC, and it starts", () => {
+    const w = xenHost();
+    const conn = must(connect('xen:///system', w));
+    const xml = guestXml({ os: 'hvm', disk: IDE_DISK, workload: 'kind="cpu-burn"' })
+      .replace("<interface type='bridge'><source bridge='xenbr0'/></interface>", "<interface type='bridge'><source bridge='xenbr0'/><model type='netfront'/></interface>");
+    const s = { connect: () => ({ ok: true as const, value: conn }), readFile: () => xml };
+    expect(virsh(s, 'define web.xml')).toMatchObject({ ok: true, stderr: '' });
+    expect(virsh(s, 'start web')).toEqual({ ok: true, stdout: "Domain 'web' started\n\n", stderr: '' });
+    w.engine.run(50 * MS);
+    expect(must(must(conn.lookupByName('web')).getState()).state).toBe(VIR_DOMAIN.RUNNING);
+    const g = w.guests.find((x) => x.domain.name === 'web')!;
+    expect(g.mode).toBe('hvm');
+    // Without PV drivers an HVM guest cannot use a PV-only interface: nothing sits at the NIC's ports.
+    expect(g.platform!.io.claimant(0xc100, 'pio')).toBeUndefined();
+    expect(g.net?.attached).toBeUndefined();
+  });
 });

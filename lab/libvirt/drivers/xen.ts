@@ -10,7 +10,7 @@
 import type { Domain } from '../../../hypervisor/domain';
 import { destroyGuest } from '../../run/toolstack';
 import { createGuest } from '../../run/world';
-import type { Domain as DomainSpec, DiskSpec } from '../../scenario/types';
+import type { Domain as DomainSpec, DiskSpec, VifSpec } from '../../scenario/types';
 import { mib, type DomainDef } from '../def';
 import type { SchedParam } from '../driver';
 import { ok, virErr, VIR_ERR, VIR_FROM, type VirResult } from '../errors';
@@ -99,8 +99,17 @@ export class XenDriver extends SimHostDriver {
     return ok({
       name: def.name, type: hvm ? 'hvm' : 'pv', vcpus: def.maxVcpus, maxvcpus: def.maxVcpus,
       memory: mib(def.currentMemoryKiB), maxmem: mib(def.memoryKiB), cpus: undefined, cpu_weight: 256, cap: 0,
-      disk: disks, vif: def.interfaces.map((i) => ({ bridge: i.source, ...(i.mac ? { mac: i.mac } : {}), ...(i.model && hvm ? { model: i.model } : {}) })),
+      disk: disks, vif: def.interfaces.map((i) => vifOf(i, hvm)),
       workload: workload.value,
     });
   }
+}
+
+/** One `<interface>` as an xl vif. On an HVM guest, libxl's driver reads `<model type='netfront'/>`
+ *  as a PV-only interface (xl's type=vif: no emulated NIC); any other model is the emulated one. */
+function vifOf(i: DomainDef['interfaces'][number], hvm: boolean): VifSpec {
+  const v: VifSpec = { bridge: i.source, ...(i.mac ? { mac: i.mac } : {}) };
+  if (hvm && i.model === 'netfront') v.type = 'vif';
+  else if (hvm && i.model) v.model = i.model;
+  return v;
 }
