@@ -24,13 +24,16 @@ export interface HostThreadStats {
   wakeups: number;
   handlerRuns: number;
   fdReads: number;
+  /** CPU time spent (ns), in user space and in the kernel. */
+  userNs: number;
+  kernelNs: number;
 }
 
 export class HostThread {
   private readonly watches: Watch[] = [];
   private owed = { user: 0, kernel: 0 };
   env: VcpuEnv | undefined;
-  readonly stats: HostThreadStats = { wakeups: 0, handlerRuns: 0, fdReads: 0 };
+  readonly stats: HostThreadStats = { wakeups: 0, handlerRuns: 0, fdReads: 0, userNs: 0, kernelNs: 0 };
 
   constructor(
     readonly name: string,
@@ -82,6 +85,8 @@ export class HostThread {
   *settle(): HostGen {
     const { user, kernel } = this.owed;
     this.owed = { user: 0, kernel: 0 };
+    this.stats.userNs += user;
+    this.stats.kernelNs += kernel;
     if (kernel > 0) yield compute(kernel, 'kernel');
     if (user > 0) yield compute(user, 'user');
   }

@@ -98,10 +98,12 @@ export function withMode(s: Scenario, mode: CompareMode, platform: string | unde
 }
 
 /** A vif under `mode`: PV modes have no emulated model; the HVM rows get e1000 (rtl8139 for
- *  hvm-rtl8139) unless the scenario named one. */
+ *  hvm-rtl8139) unless the scenario named one; kvm-virtio and kvm-vhost get virtio-net. */
 function nicFor(v: DomainSpec['vif'][number], mode: CompareMode): DomainSpec['vif'][number] {
   if (mode === 'pv' || mode === 'pvh') return { ...v, model: undefined, type: undefined };
   if (mode === 'hvm-rtl8139') return { ...v, model: 'rtl8139' };
+  if (mode === 'kvm-virtio' || mode === 'kvm-vhost') return { ...v, model: 'virtio', type: undefined };
+  if (mode === 'kvm') return { ...v, model: v.model === 'virtio' || v.model === undefined ? 'e1000' : v.model, type: undefined };
   return { ...v, model: v.model ?? 'e1000' };
 }
 

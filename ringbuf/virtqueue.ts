@@ -217,6 +217,21 @@ export class VirtqDriver {
     return ((this.used.getUint16(2, true) - this.lastUsed) & U16) !== 0; // after a full barrier in C
   }
 
+  /** virtqueue_enable_cb_delayed: ask to be interrupted only once `ahead` more completions are
+   *  published (with EVENT_IDX; without it, at the next one), then look again: true means they
+   *  are already there. How a transmit queue is reaped lazily: no interrupt per packet. */
+  delayCb(ahead: number): boolean {
+    const n = Math.max(1, Math.min(ahead, this.size));
+    if (!this.opts.eventIdx) return this.enableCb();
+    this.avail.setUint16(RING_HEADER + 2 * this.size, (this.lastUsed + n - 1) & U16, true);
+    return ((this.used.getUint16(2, true) - this.lastUsed) & U16) >= n; // after a full barrier in C
+  }
+
+  /** Chains given to the device and not yet taken back. */
+  get outstanding(): number {
+    return (this.availIdx - this.lastUsed) & U16;
+  }
+
   private availEventOffset(): number {
     return RING_HEADER + USED_ELEM_BYTES * this.size;
   }

@@ -30,7 +30,8 @@ export class Bridge {
 
   constructor(
     readonly name: string,
-    private readonly k: Dom0Kernel,
+    /** dom0's kernel, or on a KVM host the host kernel's (host/net/softirq.ts). */
+    private readonly k: Pick<Dom0Kernel, 'charge'>,
     private readonly perFrameNs: number,
   ) {}
 

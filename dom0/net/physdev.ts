@@ -17,7 +17,8 @@ export class PhysNicDriver implements BridgePort {
   polls = 0;
 
   constructor(
-    private readonly k: Dom0Kernel,
+    /** dom0's kernel, or on a KVM host the host kernel's (host/net/softirq.ts). */
+    private readonly k: Pick<Dom0Kernel, 'charge' | 'defer' | 'settle'>,
     private readonly nic: PhysicalNic,
     private readonly bridge: Bridge,
     private readonly perPacketNs: number,

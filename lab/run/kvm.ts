@@ -20,6 +20,7 @@ import type { CfsScheduler } from '../../hypervisor/sched/cfs';
 import { HostThread } from '../../host/thread';
 import { QemuAio } from '../../host/qemu/aio';
 import { VirtioBlkDevice } from '../../host/virtio/blk';
+import type { VirtioNetDevice } from '../../host/virtio/net';
 import { NativeKernel } from '../../guests/kernel/native';
 import { AHCI_DEFAULT } from '../../guests/drivers/ahci';
 import { IDE_PRIMARY } from '../../guests/drivers/ide';
@@ -35,12 +36,17 @@ const UART_IRQ = 4;
 /** A QEMU process's host side: its threads and devices. */
 export interface QemuProcess {
   ioThread: HostThread;
+  /** The host thread (a vCPU of the host domain) the I/O thread runs on. */
+  ioVcpu: Vcpu;
   /** The vhost worker serving the virtio disk, for `vhost`. */
   vhost?: HostThread;
   io: IoSpace;
   aio: QemuAio;
   virtio?: { device: VirtioBlkDevice; transport: VirtioPciTransport };
   disk?: IdeChannel | AhciHba;
+  /** The virtio-net NIC (./kvm-net.ts), and the vhost-net worker serving it for `vhost`. */
+  net?: { device: VirtioNetDevice; transport: VirtioPciTransport };
+  vhostNet?: HostThread;
 }
 
 /** The World of a KVM host: the host domain (id 0) stands where dom0 would. */
@@ -61,13 +67,13 @@ export function kvmModeOf(spec: DomainSpec, hardwareVirt: boolean): ModeChoice {
   if (spec.type === 'native') return { mode: 'native', accel: 'bare' };
   if (spec.accel === 'tcg') return { mode: 'tcg', accel: 'tcg' };
   if (!hardwareVirt) return { mode: 'tcg', accel: 'tcg', notice: `${spec.name}: ${TCG_FALLBACK}` };
-  const virtio = spec.disk[0]?.vdev.startsWith('vd') ?? false;
+  const virtio = (spec.disk[0]?.vdev.startsWith('vd') ?? false) || spec.vif[0]?.model === 'virtio';
   return { mode: !virtio ? 'kvm' : spec.vhost ? 'kvm-vhost' : 'kvm-virtio', accel: 'vtx' };
 }
 
 /** QEMU starts a guest: the VM (paused), its threads and devices, and its kernel. The caller
- *  supplies the kernel trampoline, sets the workload and unpauses it. Network interfaces are
- *  not modelled on a KVM host yet (the scenario check refuses them): a vif is left out. */
+ *  supplies the kernel trampoline, attaches its network (./kvm-net.ts), sets the workload and
+ *  unpauses it. */
 export function createKvmGuest(w: World, spec: DomainSpec, kernel: GuestKernel): GuestEntry | string {
   const kvm = w.kvm!;
   const choice = kvmModeOf(spec, w.profile.hardwareVirt);
@@ -86,26 +92,26 @@ export function createKvmGuest(w: World, spec: DomainSpec, kernel: GuestKernel):
     entry.native = new NativeKernel(w.profile.kernel, hdtype);
     return entry;
   }
-  const qemu = startQemu(w, d, choice.mode, hdtype, target);
+  const qemu = startQemu(w, d, first?.vdev.startsWith('vd') ? (spec.vhost ? 'vhost' : 'virtio') : hdtype, target);
   entry.qemu = qemu;
   entry.native = new NativeKernel(w.profile.kernel, qemu.virtio ? 'virtio' : hdtype);
   return entry;
 }
 
 /** QEMU's threads and devices for a VM under KVM. */
-function startQemu(w: World, d: Domain, mode: ModeChoice['mode'], hdtype: 'ide' | 'ahci', target: BlockTarget | undefined): QemuProcess {
+function startQemu(w: World, d: Domain, bus: 'ide' | 'ahci' | 'virtio' | 'vhost', target: BlockTarget | undefined): QemuProcess {
   const kvm = w.kvm!;
   const costs = { kernel: w.profile.kernel, devices: w.profile.devices };
   const ioThread = new HostThread(`qemu-${d.name}/io`, 'user', costs.kernel.syscallNs);
   const ioVcpu = kvm.spawnThread(d, (env) => ioThread.main(env));
-  const qemu: QemuProcess = { ioThread, io: new IoSpace(), aio: new QemuAio(ioThread, kvm.eventfd(ioVcpu), costs) };
+  const qemu: QemuProcess = { ioThread, ioVcpu, io: new IoSpace(), aio: new QemuAio(ioThread, kvm.eventfd(ioVcpu), costs) };
   const ram = (gfn: number): Uint8Array | undefined => {
     const mfn = w.hv.gfnToMfn(d, gfn);
     return mfn < 0 ? undefined : w.hv.memory.page(mfn);
   };
   const guest: QemuGuest = { w, d, ram, mem: pagedMemory(ram), irq: (line) => ({ raise: () => kvm.irqLine(d, line), lower: () => {} }) };
-  if (target && mode === 'kvm') attachEmulatedDisk(qemu, guest, hdtype, target);
-  else if (target) attachVirtioDisk(qemu, guest, ioVcpu, mode === 'kvm-vhost', target);
+  if (target && (bus === 'ide' || bus === 'ahci')) attachEmulatedDisk(qemu, guest, bus, target);
+  else if (target) attachVirtioDisk(qemu, guest, ioVcpu, bus === 'vhost', target);
   qemu.io.attach(new Uart16550(w.engine, guest.irq(UART_IRQ), { tx: 'instant' }));
   kvm.vm(d)!.userspace = qemu.io;
   return qemu;
@@ -170,13 +176,13 @@ export function kvmNotifications(w: World, g: GuestEntry): { sent: number; suppr
       const k = w.kvm.vm(x.domain);
       const dev = x.qemu?.virtio?.device.stats;
       out.sent += k?.counters.irqfdInjections ?? 0;
-      out.suppressed += dev?.interruptsSuppressed ?? 0;
+      out.suppressed += (dev?.interruptsSuppressed ?? 0) + (x.qemu?.net?.device.stats.interruptsSuppressed ?? 0);
     }
     return out;
   }
   const v = g.native?.virtio?.stats;
   out.sent = w.kvm.vm(g.domain)?.counters.ioeventfdKicks ?? 0;
-  out.suppressed = v?.notificationsSuppressed ?? 0;
+  out.suppressed = (v?.notificationsSuppressed ?? 0) + (g.net?.virtio ? g.net.stack?.dev.stats.suppressed ?? 0 : 0);
   out.batches = v?.batches ?? 0;
   out.items = v?.requests ?? 0;
   return out;

@@ -4,7 +4,7 @@ import { ipToString, macToString } from '../../hw/net/frame';
 import type { GuestEntry } from './world';
 
 export interface NetReport {
-  /** netfront, e1000 or rtl8139. */
+  /** netfront, e1000, rtl8139 or virtio. */
   nic: string;
   ip: string;
   mac: string;
@@ -27,7 +27,8 @@ export function netReport(g: GuestEntry): NetReport | undefined {
   if (!gn || !stack) return undefined;
   const d = stack.dev.stats;
   const vif = gn.vifs[0];
-  const backend = vif && vif.connected ? { ...vif.stats } : gn.tap ? { ...gn.tap.stats } : {};
+  const other = gn.tap?.stats ?? gn.qemuTap?.stats ?? gn.virtio?.stats;
+  const backend = vif && vif.connected ? { ...vif.stats } : other ? { ...other } : {};
   return {
     nic: g.kernel ? 'netfront' : (gn.model ?? 'none'), ip: ipToString(gn.ip), mac: macToString(gn.mac),
     framesIn: stack.stats.framesIn, framesOut: stack.stats.framesOut, bytesIn: d.rxBytes, bytesOut: d.txBytes,

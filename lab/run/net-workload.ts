@@ -1,12 +1,13 @@
 // Network workloads as the lab starts them: after the kernel boots, the guest's network stack
 // is brought up on its interface — netfront for a kernel with PV drivers, the native e1000 or
-// rtl8139 driver (probed now, with the workload's InterruptThrottleRate) for the unmodified
-// kernel — and the job runs on it, then the stack keeps serving (ACKs, the peer's FIN).
+// rtl8139 driver (probed now, with the workload's InterruptThrottleRate) or, on a KVM host, the
+// virtio-net driver for the unmodified kernel — and the job runs on it, then the stack keeps serving (ACKs, the peer's FIN).
 import { NetStack, type NetHost } from '../../guests/net/stack';
 import type { NetDevice } from '../../guests/net/netdev';
 import { nativeNetHost, nicHost, pvNetHost } from '../../guests/net/hosts';
 import { E1000Driver, E1000_DEFAULT } from '../../guests/drivers/e1000';
 import { Rtl8139Driver, RTL8139_DEFAULT } from '../../guests/drivers/rtl8139';
+import { VirtioNet } from '../../guests/virtio/net';
 import { NetperfRrJob, PORT_NETPERF, TtcpJob, UdpFloodJob, type NetJob } from '../../guests/workloads/net';
 import { idle } from '../../guests/workloads/cpu';
 import type { Workload } from '../../guests/workloads/workload';
@@ -82,6 +83,12 @@ function* bringUp(w: World, g: GuestEntry, spec: NetSpec): KGen<NetStack | strin
     if (!nf) return 'netfront did not connect';
     host = pvNetHost(g.kernel, w.profile.net);
     dev = nf;
+  } else if (g.native && gn.model === 'virtio') {
+    const k = g.native;
+    const nic = yield* VirtioNet.probe({ env: k.env, costs: k.costs, pages: k.pages, takeIrq: (line) => k.takeIrq(line), charge: (ns) => stack?.charge(ns) });
+    if (typeof nic === 'string') return `virtio-net probe failed: ${nic}`;
+    host = nativeNetHost(k, w.profile.net);
+    dev = nic;
   } else if (g.native && gn.model) {
     const k = g.native;
     const nh = nicHost(k, (ns) => stack?.charge(ns));

@@ -23,6 +23,10 @@ import { TapBackend } from '../../dom0/qemu/nic';
 import type { Netback } from '../../dom0/netback';
 import type { NetStack } from '../../guests/net/stack';
 import type { NetJob } from '../../guests/workloads/net';
+import { HostThread } from '../../host/thread';
+import { HostSoftirq } from '../../host/net/softirq';
+import type { QemuTap } from '../../host/qemu/tap';
+import type { VirtioNetDevice } from '../../host/virtio/net';
 import type { VifSpec } from '../scenario/types';
 import type { EmulatedPlatform } from './hvm';
 import { addVif } from './toolstack';
@@ -50,9 +54,11 @@ export interface HostNetwork {
   byName: Map<string, Ip4>;
   /** Kicks dom0 to run queued work (an event on an IPI port of its vCPU 0). */
   wake: () => void;
+  /** On a KVM host: the host kernel's network processing, which stands where dom0's is. */
+  softirq?: HostSoftirq;
 }
 
-export type NicModelName = 'e1000' | 'rtl8139';
+export type NicModelName = 'e1000' | 'rtl8139' | 'virtio';
 
 /** A guest's network side, for its workload and the reports. */
 export interface GuestNet {
@@ -62,6 +68,9 @@ export interface GuestNet {
   model?: NicModelName;
   device?: E1000 | Rtl8139;
   tap?: TapBackend;
+  /** On a KVM host: QEMU's tap under an emulated NIC, or the virtio-net device. */
+  qemuTap?: QemuTap;
+  virtio?: VirtioNetDevice;
   /** The emulated NIC's register window as attached (to unplug it). */
   attached?: Parameters<EmulatedPlatform['io']['attach']>[0];
   stack?: NetStack;
@@ -88,13 +97,38 @@ export function hostNetwork(w: World): HostNetwork {
   k.dispatch[0]!.bind(irqPort, () => physdev.onIrq());
   k.dispatch[0]!.bind(wakePort, () => {});
   bridge.add(physdev);
+  const peer = remotePeer(w, timing, nic);
+  w.net = { bridge, peer, nic, physdev, timing, neighbours: new Map([[PEER_IP, PEER_MAC]]), byName: new Map(), wake: () => void hv.evtchn.send(0, wakePort) };
+  return w.net;
+}
+
+/** A KVM host's network: the same NIC, wire, peer, bridge (br0) and NIC driver, run by the host
+ *  kernel itself — its softirq thread, scheduled by CFS — since there is no dom0. */
+export function kvmHostNetwork(w: World): HostNetwork {
+  if (w.net) return w.net;
+  const kvm = w.kvm!;
+  const n = w.profile.net;
+  const timing = linkTiming(w);
+  const thread = new HostThread('ksoftirqd', 'kernel', 0);
+  const softirq = new HostSoftirq(thread, kvm.eventfd(kvm.spawnThread(kvm.host, (env) => thread.main(env))), w.profile.kernel.irqEntryNs);
+  const bridge = new Bridge('br0', softirq, n.bridgePerPacketNs);
+  const nic: PhysicalNic = new PhysicalNic(w.engine, timing, { txQueueFrames: PHYS_TX_QUEUE, rxRingFrames: PHYS_RX_RING, rxCoalesceNs: n.nicRxCoalesceNs }, () => softirq.irq(() => physdev.onIrq()));
+  const physdev = new PhysNicDriver(softirq, nic, bridge, n.driverPerPacketNs);
+  bridge.add(physdev);
+  const peer = remotePeer(w, timing, nic);
+  w.net = { bridge, peer, nic, physdev, timing, neighbours: new Map([[PEER_IP, PEER_MAC]]), byName: new Map(), wake: () => {}, softirq };
+  return w.net;
+}
+
+/** The remote peer on the other end of the machine's cable, with its services. */
+function remotePeer(w: World, timing: LinkTiming, nic: PhysicalNic): RemotePeer {
+  const n = w.profile.net;
   const peer = new RemotePeer(w.engine, timing, { mac: PEER_MAC, ip: PEER_IP, mss: n.mtuBytes - 40, sockBuf: PEER_SOCKBUF, turnaroundNs: n.stackPerPacketNs + n.driverPerPacketNs, txQueueFrames: PHYS_TX_QUEUE });
   EthernetPort.connect(nic.port, peer.port);
   peer.listenTcp(5001, { kind: 'sink' });
   peer.listenTcp(5002, { kind: 'source' });
   peer.listenUdp(9, { kind: 'sink' });
-  w.net = { bridge, peer, nic, physdev, timing, neighbours: new Map([[PEER_IP, PEER_MAC]]), byName: new Map(), wake: () => void hv.evtchn.send(0, wakePort) };
-  return w.net;
+  return peer;
 }
 
 export function guestIp(domid: number, devid: number): Ip4 {
@@ -176,7 +210,7 @@ export function unplugNics(g: GuestEntry): void {
 }
 
 /** Guest RAM reached directly (the native machine's DMA, or TCG's in-process emulator). */
-function guestRam(w: World, d: Domain): DmaMemory {
+export function guestRam(w: World, d: Domain): DmaMemory {
   return pagedMemory((gfn) => {
     const mfn = w.hv.gfnToMfn(d, gfn);
     return mfn < 0 ? undefined : w.hv.memory.page(mfn);

@@ -37,6 +37,7 @@ import { createDom0, type Dom0 } from './dom0';
 import { buildStorage, type Storage } from './storage';
 import { addDisk, introduce } from './toolstack';
 import { createKvmGuest, kvmWorld, type QemuProcess } from './kvm';
+import { attachKvmNetwork } from './kvm-net';
 import { TCG_FALLBACK } from './qemu-notice';
 
 export interface GuestEntry {
@@ -186,6 +187,8 @@ function createQemuGuest(w: World, spec: DomainSpec): Domain | string {
   let kernelFor: GuestKernel = () => idle().kernel({} as VcpuEnv);
   const entry = createKvmGuest(w, spec, (env) => chain(() => kernelFor(env)));
   if (typeof entry === 'string') return entry;
+  const netError = attachKvmNetwork(w, entry, spec.vif, isNetSpec(spec.workload));
+  if (netError) return netError;
   entry.workload = makeWorkload(w, entry, spec.workload);
   kernelFor = entry.workload.kernel;
   w.hv.unpause(entry.domain.id);

@@ -65,6 +65,8 @@ domains:
     expect(problem(kvmGuest('type: hvm, vhost: 1, '))).toBe('ok');
     expect(problem(kvmGuest('type: hvm, ', 'hda'))).toBe('ok');
     expect(problem(kvmGuest('type: hvm, cpu_shares: 512, '))).toBe('ok');
+    for (const vif of ["['bridge=br0']", "['model=e1000']", "['model=rtl8139']", "['model=virtio']"]) expect(problem(kvmGuest(`type: hvm, vif: ${vif}, `))).toBe('ok');
+    expect(problem(kvmGuest("type: hvm, vhost: 1, vif: ['model=virtio'], ", 'hda'))).toBe('ok'); // vhost-net alone
   });
 
   it('refuses PV guests, Xen disks and Xen keys on a KVM host, each with the reason', () => {
@@ -72,9 +74,11 @@ domains:
     expect(problem(kvmGuest('type: hvm, ', 'xvda'))).toMatch(/vdev xvda is a Xen PV disk; on a KVM host name it vd\*/);
     expect(problem(kvmGuest('type: hvm, xen_platform_pci: 1, '))).toMatch(/xen_platform_pci: applies only on a Xen host/);
     expect(problem(kvmGuest('type: hvm, accel: bt, '))).toMatch(/accel: KVM needs VT-x, or QEMU falls back to tcg/);
-    expect(problem(kvmGuest('type: hvm, vhost: 1, ', 'hda'))).toMatch(/vhost: vhost serves virtio disks/);
+    expect(problem(kvmGuest('type: hvm, vhost: 1, ', 'hda'))).toMatch(/vhost: vhost serves virtio devices/);
     expect(problem(kvmGuest('type: hvm, cpu_shares: 1, '))).toMatch(/cpu_shares/);
-    expect(problem(kvmGuest("type: hvm, vif: ['bridge=xenbr0'], "))).toMatch(/vif: networking on a KVM host .* is not modelled yet/);
+    expect(problem(kvmGuest("type: hvm, vif: ['model=ne2k_pci'], "))).toMatch(/vif\[0\]: model ne2k_pci is not emulated by pvlab on a KVM host \(e1000, rtl8139, virtio\)/);
+    expect(problem(kvmGuest("type: hvm, vif: ['type=vif'], "))).toMatch(/vif\[0\]: type=vif is a Xen PV interface/);
+    expect(problem(kvmGuest("type: hvm, accel: tcg, vif: ['model=e1000'], "))).toMatch(/vif: networking for a guest QEMU runs under TCG/);
     expect(problem(kvmGuest('type: hvm, ').replace('host: {hypervisor: kvm}', 'host: {hypervisor: kvm}\nscheduler: {name: rr}'))).toMatch(/scheduled by its Linux kernel's CFS/);
   });
 
@@ -82,6 +86,7 @@ domains:
     expect(problem(xenGuest('type: hvm, cpu_shares: 2048, '))).toMatch(/cpu_shares: is a KVM host's cgroup cpu.shares .* on Xen use cpu_weight/);
     expect(problem(xenGuest('type: hvm, vhost: 1, '))).toMatch(/vhost: applies only on a KVM host/);
     expect(problem(xenGuest('type: hvm, ', 'vda'))).toMatch(/vdev vda is a virtio disk, which only a KVM host offers/);
+    expect(problem(xenGuest("type: hvm, vif: ['model=virtio'], "))).toMatch(/vif\[0\]: model=virtio is virtio-net, which only a KVM host offers/);
     expect(problem(xenGuest('type: pv, ').replace('host: {pcpus: 2}', 'host: {pcpus: 2}\nscheduler: {name: cfs}'))).toMatch(/cfs schedules a KVM host/);
   });
 

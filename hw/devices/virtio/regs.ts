@@ -8,6 +8,8 @@
 /** Where firmware put the BAR of the first virtio device, and its size. */
 export const VIRTIO_PCI_BAR = 0xfe00_0000;
 export const VIRTIO_PCI_BAR_SIZE = 0x4000;
+/** Where firmware put the BAR of the second virtio device, the NIC (virtio-net), right after the disk's. */
+export const VIRTIO_PCI_BAR_NET = VIRTIO_PCI_BAR + VIRTIO_PCI_BAR_SIZE;
 /** Region offsets inside the BAR. */
 export const VIRTIO_PCI_COMMON = 0x0000;
 export const VIRTIO_PCI_ISR = 0x1000;
