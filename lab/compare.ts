@@ -13,7 +13,7 @@ export const MODES = ['native', 'pv', 'hvm', 'hvm-ahci', 'hvm-rtl8139', 'bt', 't
 export type CompareMode = (typeof MODES)[number];
 export const DEFAULT_MODES: CompareMode[] = ['native', 'pv', 'hvm', 'hvm-ahci', 'bt', 'tcg', 'pvhvm', 'pvh', 'kvm', 'kvm-virtio'];
 /** For network workloads: the HVM rows are e1000 (the native kernel's driver) and rtl8139 (Xen's default model). */
-export const NET_DEFAULT_MODES: CompareMode[] = ['native', 'pv', 'hvm', 'hvm-rtl8139', 'bt', 'tcg', 'pvhvm', 'pvh'];
+export const NET_DEFAULT_MODES: CompareMode[] = ['native', 'pv', 'hvm', 'hvm-rtl8139', 'bt', 'tcg', 'pvhvm', 'pvh', 'kvm', 'kvm-virtio', 'kvm-vhost'];
 const NET_KINDS = ['ttcp', 'netperf-rr', 'udp-flood'];
 
 export interface CompareRow {
