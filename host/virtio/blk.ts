@@ -27,6 +27,7 @@ import {
   VIRTIO_BLK_T_FLUSH, VIRTIO_BLK_T_GET_ID, VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT, decodeOutHdr,
 } from '../../hypervisor/public/io/virtio_blk';
 import { VirtqDevice, type VirtqAreas, type VirtqSegment } from '../../ringbuf/virtqueue';
+import { mapQueueAreas } from './areas';
 import type { HostGen, HostThread } from '../thread';
 
 /** The largest queue offered: its three areas then fit in one 4 KiB page (virtqLayout). */
@@ -35,7 +36,6 @@ export const VIRTIO_BLK_QUEUE_MAX = 128;
 export const VIRTIO_BLK_SEG_MAX = VIRTIO_BLK_QUEUE_MAX - 2;
 /** What GET_ID answers (at most 20 bytes, VIRTIO_BLK_ID_BYTES). */
 const DEVICE_ID = 'pvlab-virtio-blk';
-const PAGE = 4096;
 
 export interface VirtioBlkDeps {
   /** The thread whose loop runs this device. */
@@ -135,18 +135,9 @@ export class VirtioBlkDevice implements VirtioBackend {
     this.deps.kick.signal();
   }
 
-  /** Each area as a view of guest memory; pvlab's guest pages are not contiguous in the
-   *  simulator's memory, so each must lie within one page. */
+  /** The queue's areas in guest memory (mapQueueAreas). */
   private map(q: QueueConfig): VirtqAreas | undefined {
-    const view = (addr: number, len: number): Uint8Array | undefined => {
-      const off = addr % PAGE;
-      if (off + len > PAGE) return undefined;
-      return this.deps.page(Math.floor(addr / PAGE))?.subarray(off, off + len);
-    };
-    const desc = view(q.desc, 16 * q.size);
-    const avail = view(q.driver, 6 + 2 * q.size);
-    const used = view(q.device, 6 + 8 * q.size);
-    return desc && avail && used ? { desc, avail, used } : undefined;
+    return mapQueueAreas(this.deps.page, q);
   }
 
   /** The kick handler: every available chain, then notifications back on and a re-check. */

@@ -32,6 +32,7 @@ import {
   VIRTIO_NET_HDR_NUM_BUFFERS, VIRTIO_NET_RX_QUEUE, VIRTIO_NET_S_LINK_UP, VIRTIO_NET_TX_QUEUE,
 } from '../../hypervisor/public/io/virtio_net';
 import { VirtqDevice, type VirtqAreas, type VirtqSegment } from '../../ringbuf/virtqueue';
+import { mapQueueAreas } from './areas';
 import type { HostGen, HostThread } from '../thread';
 
 /** The largest queue offered: a descriptor table of one 4 KiB page. */
@@ -40,7 +41,6 @@ export const VIRTIO_NET_QUEUE_MAX = 256;
 export const VIRTIO_NET_TAP_QUEUE = 1000;
 /** The longest frame either way (64 KiB, the largest a tap passes). */
 const MAX_FRAME = 65_550;
-const PAGE = 4096;
 
 export interface VirtioNetDeps {
   /** The thread whose loop runs this device (QEMU's I/O thread, or a vhost worker). */
@@ -146,17 +146,9 @@ export class VirtioNetDevice implements VirtioBackend {
     this.deps.tapReadable.signal();
   }
 
-  /** Each area as a view of guest memory; each must lie within one page (as for virtio-blk). */
+  /** The queue's areas in guest memory (mapQueueAreas). */
   private map(q: QueueConfig): VirtqAreas | undefined {
-    const view = (addr: number, len: number): Uint8Array | undefined => {
-      const off = addr % PAGE;
-      if (off + len > PAGE) return undefined;
-      return this.deps.page(Math.floor(addr / PAGE))?.subarray(off, off + len);
-    };
-    const desc = view(q.desc, 16 * q.size);
-    const avail = view(q.driver, 6 + 2 * q.size);
-    const used = view(q.device, 6 + 8 * q.size);
-    return desc && avail && used ? { desc, avail, used } : undefined;
+    return mapQueueAreas(this.deps.page, q);
   }
 
   /** The transmit kick: every available chain, then notifications back on and a re-check. */
