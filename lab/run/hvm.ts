@@ -4,7 +4,6 @@
 // access is an ioreq; under tcg they are in the emulator's own process, called directly; on
 // the native baseline they are the real hardware.
 import { IoSpace, type BlockBackend, type DmaMemory, type IrqLine } from '../../hw/devices/bus';
-import { pagedMemory } from '../../hw/devices/paged';
 import { IdeChannel } from '../../hw/devices/ide/index';
 import { AhciHba } from '../../hw/devices/ahci/index';
 import { Uart16550 } from '../../hw/devices/uart16550/index';
@@ -14,6 +13,7 @@ import { DeviceModel } from '../../dom0/qemu/dm';
 import type { BlockTarget } from '../../dom0/volumes';
 import { AHCI_DEFAULT } from '../../guests/drivers/ahci';
 import { IDE_PRIMARY } from '../../guests/drivers/ide';
+import { guestRam } from './guest-ram';
 import type { World } from './world';
 
 const UART_IRQ = 4;
@@ -40,7 +40,7 @@ export function emulatedPlatform(w: World, d: Domain, accel: Accel, hdtype: 'ide
     irq = (line) => dm!.irq(line);
     block = (t) => dm!.block(t);
   } else {
-    mem = directRam(w, d);
+    mem = guestRam(w, d);
     irq = (line) => ({ raise: () => w.hv.injectIrq(d, line), lower: () => {} });
     block = (t) => t;
     d.hvm!.devices = io;
@@ -57,10 +57,3 @@ export function emulatedPlatform(w: World, d: Domain, accel: Accel, hdtype: 'ide
   return { io, dm, disk, uart };
 }
 
-/** Guest RAM reached directly (the native machine's DMA, or TCG's in-process emulator). */
-function directRam(w: World, d: Domain): DmaMemory {
-  return pagedMemory((gfn) => {
-    const mfn = w.hv.gfnToMfn(d, gfn);
-    return mfn < 0 ? undefined : w.hv.memory.page(mfn);
-  });
-}

@@ -19,7 +19,8 @@ import { QemuTap } from '../../host/qemu/tap';
 import { VirtioNetDevice } from '../../host/virtio/net';
 import { VIRTIO_NET_RX_QUEUE, VIRTIO_NET_TX_QUEUE } from '../../hypervisor/public/io/virtio_net';
 import type { VifSpec } from '../scenario/types';
-import { attachNetwork, guestIp, guestMac, guestRam, kvmHostNetwork, NIC_IRQ, type GuestNet, type HostNetwork } from './net';
+import { guestPage, guestRam } from './guest-ram';
+import { attachNetwork, guestIp, guestMac, kvmHostNetwork, NIC_IRQ, type GuestNet, type HostNetwork } from './net';
 import type { GuestEntry, World } from './world';
 
 /** The NIC models a KVM guest can have, the first QEMU's default on a PC machine. */
@@ -86,13 +87,9 @@ function attachVirtioNet(w: World, g: GuestEntry, gn: GuestNet, net: HostNetwork
   const kick = () => kvm.eventfd(workerVcpu, vhost ? 0 : w.profile.virt.ioeventfdWakeNs);
   const irqfds = Array.from({ length: VIRTIO_MSIX_VECTORS }, (_, v) => kvm.irqfd(d, VIRTIO_MSIX_FIRST_LINE + v));
   const port: BridgePort = { name: `vnet${d.id}`, deliver: (f) => device.deliver(f) };
-  const ram = (gfn: number): Uint8Array | undefined => {
-    const mfn = w.hv.gfnToMfn(d, gfn);
-    return mfn < 0 ? undefined : w.hv.memory.page(mfn);
-  };
   const [kickRx, kickTx] = [kick(), kick()];
   const device: VirtioNetDevice = new VirtioNetDevice({
-    thread: worker, page: ram, memory: guestRam(w, d), mac: gn.mac, kickRx, kickTx, tapReadable: kvm.eventfd(workerVcpu),
+    thread: worker, page: guestPage(w, d), memory: guestRam(w, d), mac: gn.mac, kickRx, kickTx, tapReadable: kvm.eventfd(workerVcpu),
     tapSend: (f) => softirq.within((ns) => worker.charge(ns, 'kernel'), () => net.bridge.input(port, f)),
     irqfd: (vector) => irqfds[vector],
     costs: { kernel: w.profile.kernel, devices: w.profile.devices, net: w.profile.net },

@@ -27,6 +27,7 @@ import { IDE_PRIMARY } from '../../guests/drivers/ide';
 import { idle } from '../../guests/workloads/cpu';
 import type { BlockTarget } from '../../dom0/volumes';
 import type { Domain as DomainSpec } from '../scenario/types';
+import { guestPage } from './guest-ram';
 import { emulatedPlatform } from './hvm';
 import type { GuestEntry, ModeChoice, World } from './world';
 import { TCG_FALLBACK } from './qemu-notice';
@@ -105,10 +106,7 @@ function startQemu(w: World, d: Domain, bus: 'ide' | 'ahci' | 'virtio' | 'vhost'
   const ioThread = new HostThread(`qemu-${d.name}/io`, 'user', costs.kernel.syscallNs);
   const ioVcpu = kvm.spawnThread(d, (env) => ioThread.main(env));
   const qemu: QemuProcess = { ioThread, ioVcpu, io: new IoSpace(), aio: new QemuAio(ioThread, kvm.eventfd(ioVcpu), costs) };
-  const ram = (gfn: number): Uint8Array | undefined => {
-    const mfn = w.hv.gfnToMfn(d, gfn);
-    return mfn < 0 ? undefined : w.hv.memory.page(mfn);
-  };
+  const ram = guestPage(w, d);
   const guest: QemuGuest = { w, d, ram, mem: pagedMemory(ram), irq: (line) => ({ raise: () => kvm.irqLine(d, line), lower: () => {} }) };
   if (target && (bus === 'ide' || bus === 'ahci')) attachEmulatedDisk(qemu, guest, bus, target);
   else if (target) attachVirtioDisk(qemu, guest, ioVcpu, bus === 'vhost', target);

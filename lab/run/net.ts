@@ -10,13 +10,11 @@
 // native guest's NIC takes the machine's only cable.
 import { E1000 } from '../../hw/devices/e1000/index';
 import { Rtl8139 } from '../../hw/devices/rtl8139/index';
-import { pagedMemory } from '../../hw/devices/paged';
 import type { DmaMemory, IrqLine } from '../../hw/devices/bus';
 import { ETH_HLEN, parseMac, type Ip4, type Mac } from '../../hw/net/frame';
 import { EthernetPort, type LinkTiming } from '../../hw/net/link';
 import { PhysicalNic } from '../../hw/net/nic';
 import { RemotePeer } from '../../hw/net/peer';
-import type { Domain } from '../../hypervisor/domain';
 import { Bridge } from '../../dom0/net/bridge';
 import { PhysNicDriver } from '../../dom0/net/physdev';
 import { TapBackend } from '../../dom0/qemu/nic';
@@ -28,6 +26,7 @@ import { HostSoftirq } from '../../host/net/softirq';
 import type { QemuTap } from '../../host/qemu/tap';
 import type { VirtioNetDevice } from '../../host/virtio/net';
 import type { VifSpec } from '../scenario/types';
+import { guestRam } from './guest-ram';
 import type { EmulatedPlatform } from './hvm';
 import { addVif } from './toolstack';
 import type { GuestEntry, World } from './world';
@@ -209,10 +208,3 @@ export function unplugNics(g: GuestEntry): void {
   gn.attached = undefined;
 }
 
-/** Guest RAM reached directly (the native machine's DMA, or TCG's in-process emulator). */
-export function guestRam(w: World, d: Domain): DmaMemory {
-  return pagedMemory((gfn) => {
-    const mfn = w.hv.gfnToMfn(d, gfn);
-    return mfn < 0 ? undefined : w.hv.memory.page(mfn);
-  });
-}
