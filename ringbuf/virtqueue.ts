@@ -101,7 +101,6 @@ export type Added = { kind: 'ok'; head: number } | { kind: 'no-space' };
 
 const view = (a: Uint8Array): DataView => new DataView(a.buffer, a.byteOffset, a.byteLength);
 
-/** The driver's end: builds chains, publishes them, takes completions. */
 /** Views of a queue's three areas, checked to be large enough for `size` entries. */
 function viewAreas(areas: VirtqAreas, size: number): { desc: DataView; avail: DataView; used: DataView } {
   const l = virtqLayout(size);
@@ -109,6 +108,7 @@ function viewAreas(areas: VirtqAreas, size: number): { desc: DataView; avail: Da
   return { desc: view(areas.desc), avail: view(areas.avail), used: view(areas.used) };
 }
 
+/** The driver's end: builds chains, publishes them, takes completions. */
 export class VirtqDriver {
   readonly size: number;
   private readonly desc: DataView;

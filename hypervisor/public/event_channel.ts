@@ -105,13 +105,6 @@ export function selectorWords(sharedInfo: Uint8Array, vcpu: number): number[] {
   return words;
 }
 
-/** The guest's atomic exchange of the selector with 0: returns the words that were set. */
-export function takeSelector(sharedInfo: Uint8Array, vcpu: number): number[] {
-  const words = selectorWords(sharedInfo, vcpu);
-  sharedInfo.fill(0, vcpuInfo(vcpu) + VCPU_INFO_PENDING_SEL, vcpuInfo(vcpu) + VCPU_INFO_PENDING_SEL + BYTES_PER_WORD);
-  return words;
-}
-
 export function isUpcallPending(sharedInfo: Uint8Array, vcpu: number): boolean {
   return sharedInfo[vcpuInfo(vcpu) + VCPU_INFO_UPCALL_PENDING] !== 0;
 }

@@ -25,7 +25,6 @@ import { evtchnDemo } from '../../guests/workloads/evtchn-demo';
 import { powerOff } from '../../guests/kernel/shutdown';
 import type { Workload } from '../../guests/workloads/workload';
 import { FioJob, type IoKernel } from '../../guests/workloads/fio';
-import type { BlockDevice } from '../../guests/kernel/types';
 import { chain } from '../../guests/kernel/program';
 import { benchFor } from './bench';
 import { PvKernel } from '../../guests/kernel/pv';
@@ -243,11 +242,12 @@ function makeWorkload(w: World, g: GuestEntry, spec: WorkloadSpec): Workload {
         stats: () => job.stats(),
         kernel: (env: VcpuEnv): GuestProgram => {
           if (env.vcpu !== 0) return idle().kernel(env);
-          const disk = (): BlockDevice | undefined => (g.native ? g.native.virtio ?? g.native.disk : g.kernel!.disks.find((b) => b.devid === devid));
-          const k = (): PvKernel | NativeKernel => g.native ?? g.kernel!;
           return chain(
             () => bootKernel(g, env),
-            function* () { const d = disk(); if (d) yield* job.run(ioKernel(k(), env), d); },
+            function* () { // after boot: the disk the kernel found
+              const disk = g.native ? g.native.virtio ?? g.native.disk : g.kernel!.disks.find((b) => b.devid === devid);
+              if (disk) yield* job.run(ioKernel(g.native ?? g.kernel!, env), disk);
+            },
             function* () { if (spec.then === 'poweroff') yield* powerOff(g.kernel?.disks ?? []); for (;;) yield block(); },
           );
         },
