@@ -13,15 +13,13 @@
 // `in-process` placement (TCG, where the emulator runs the devices inside the guest's own
 // execution): the frame's trip into dom0's kernel is scheduled as dom0 work instead.
 import type { AddressSpace, IoSize, IrqLine, PortDevice } from '../../hw/devices/bus';
-import type { EthernetBackend, NicModel } from '../../hw/net/ethernet';
+import { TAP_QUEUE_FRAMES, type EthernetBackend, type NicModel } from '../../hw/net/ethernet';
 import type { VcpuEnv } from '../../hypervisor/public/guest';
 import { HYPERCALL } from '../../hypervisor/public/xen';
 import { DMOP } from '../../hypervisor/public/hvm/dm_op';
 import type { Dom0Kernel, DGen } from '../kernel';
 import type { Bridge, BridgePort } from '../net/bridge';
 
-/** Frames a tap holds for a guest whose NIC has no buffers (tun's default txqueuelen). */
-export const TAP_QUEUE_FRAMES = 1000;
 
 export interface TapCosts {
   /** QEMU's emulation work per frame, ns. */

@@ -8,13 +8,11 @@
 // the queue again. Xen's device model does the same work in dom0 (dom0/qemu/nic.ts).
 //
 // Who calls it: the NIC model (send), the bridge (deliver), the I/O thread's loop. Wired by the lab.
-import type { EthernetBackend, NicModel } from '../../hw/net/ethernet';
+import { TAP_QUEUE_FRAMES, type EthernetBackend, type NicModel } from '../../hw/net/ethernet';
 import type { KernelCosts, NetCosts } from '../../hw/platforms/profile';
 import type { EventFd } from '../../hypervisor/public/kvm';
 import type { HostGen, HostThread } from '../thread';
 
-/** Frames the tap holds for a NIC without buffers (tun's default txqueuelen). */
-export const QEMU_TAP_QUEUE = 1000;
 
 export interface QemuTapDeps {
   readonly ioThread: HostThread;
@@ -62,7 +60,7 @@ export class QemuTap implements EthernetBackend {
 
   /** A frame the bridge sends this guest. */
   deliver(frame: Uint8Array): void {
-    if (this.queue.length >= QEMU_TAP_QUEUE) return void this.stats.rxDropped++;
+    if (this.queue.length >= TAP_QUEUE_FRAMES) return void this.stats.rxDropped++;
     this.queue.push(frame);
     this.deps.readable.signal();
   }

@@ -24,6 +24,7 @@
 // thread's loop (the eventfd handlers) and the tap (deliver). Wired by the lab.
 import type { DmaMemory } from '../../hw/devices/bus';
 import { VIRTIO_F_VERSION_1, VIRTIO_ID_NET, VIRTIO_RING_F_EVENT_IDX, featureBits, hasFeature, type QueueConfig, type VirtioBackend } from '../../hw/devices/virtio/index';
+import { TAP_QUEUE_FRAMES } from '../../hw/net/ethernet';
 import type { Mac } from '../../hw/net/frame';
 import type { DeviceCosts, KernelCosts, NetCosts } from '../../hw/platforms/profile';
 import type { EventFd } from '../../hypervisor/public/kvm';
@@ -37,8 +38,6 @@ import type { HostGen, HostThread } from '../thread';
 
 /** The largest queue offered: a descriptor table of one 4 KiB page. */
 export const VIRTIO_NET_QUEUE_MAX = 256;
-/** Frames the tap holds for a guest that has posted no buffers (tun's default txqueuelen). */
-export const VIRTIO_NET_TAP_QUEUE = 1000;
 /** The longest frame either way (64 KiB, the largest a tap passes). */
 const MAX_FRAME = 65_550;
 
@@ -141,7 +140,7 @@ export class VirtioNetDevice implements VirtioBackend {
 
   /** A frame the bridge sends the tap: it waits in the tap until the device places it. */
   deliver(frame: Uint8Array): void {
-    if (this.waiting.length >= VIRTIO_NET_TAP_QUEUE) return void this.stats.rxDropped++;
+    if (this.waiting.length >= TAP_QUEUE_FRAMES) return void this.stats.rxDropped++;
     this.waiting.push(frame);
     this.deps.tapReadable.signal();
   }
@@ -206,7 +205,7 @@ export class VirtioNetDevice implements VirtioBackend {
     if (!q || this.failed) return;
     const t = this.deps.thread;
     const c = this.deps.costs;
-    for (let guard = 0; this.waiting.length > 0 && guard <= VIRTIO_NET_TAP_QUEUE + q.vq.size; guard++) {
+    for (let guard = 0; this.waiting.length > 0 && guard <= TAP_QUEUE_FRAMES + q.vq.size; guard++) {
       const p = q.vq.pop();
       if (p.kind === 'broken') return void (this.failed = `${p.reason}: ${p.detail}`);
       if (p.kind === 'empty') {

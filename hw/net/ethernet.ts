@@ -4,6 +4,10 @@
 // hands it every frame that arrives.
 import type { Mac } from './frame';
 
+/** Frames a tap holds for a guest that has posted no receive buffers: Linux tun's default
+ *  txqueuelen. Every tap backend uses it (Xen's device model, QEMU on KVM, virtio-net). */
+export const TAP_QUEUE_FRAMES = 1000;
+
 /** Where a NIC model sends frames. `false` means "busy": the model keeps the frame and stops
  *  its transmit ring until `NicModel.backendReady()` is called. */
 export interface EthernetBackend {
