@@ -20,7 +20,7 @@
 // Who calls it: the lab's network bring-up (the kernel's probe of the NIC), then the stack
 // (guests/net/stack.ts) through NetDevice.
 import type { KernelCosts } from '../../hw/platforms/profile';
-import type { Mac } from '../../hw/net/frame';
+import { readMac, type Mac } from '../../hw/net/frame';
 import { VIRTIO_F_VERSION_1, VIRTIO_MSIX_FIRST_LINE, VIRTIO_PCI_BAR_NET, VIRTIO_RING_F_EVENT_IDX, featureBits, hasFeature } from '../../hw/devices/virtio/regs';
 import type { VcpuEnv } from '../../hypervisor/public/guest';
 import { VIRTIO_NET_CFG_MAC, VIRTIO_NET_F_MAC, VIRTIO_NET_HDR_BYTES, VIRTIO_NET_RX_QUEUE, VIRTIO_NET_TX_QUEUE } from '../../hypervisor/public/io/virtio_net';
@@ -87,8 +87,10 @@ export class VirtioNet implements NetDevice {
     if (typeof rx === 'string' || typeof tx === 'string') return typeof rx === 'string' ? rx : (tx as string);
     const lo = yield* dev.readConfig32(VIRTIO_NET_CFG_MAC);
     const hi = yield* dev.readConfig32(VIRTIO_NET_CFG_MAC + 4);
-    const bytes = [lo & 0xff, (lo >>> 8) & 0xff, (lo >>> 16) & 0xff, lo >>> 24, hi & 0xff, (hi >>> 8) & 0xff];
-    const mac = bytes.reduce((m, b) => m * 256 + b, 0);
+    const cfg = new DataView(new ArrayBuffer(8)); // the config space's mac[6], as read in two words
+    cfg.setUint32(0, lo, true);
+    cfg.setUint32(4, hi, true);
+    const mac = readMac(new Uint8Array(cfg.buffer), 0);
     const hdrGfn = k.pages.alloc();
     if (hdrGfn < 0) return 'out of memory';
     k.env.page(hdrGfn)!.fill(0, 0, VIRTIO_NET_HDR_BYTES);

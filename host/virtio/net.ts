@@ -25,7 +25,7 @@
 import type { DmaMemory } from '../../hw/devices/bus';
 import { VIRTIO_F_VERSION_1, VIRTIO_ID_NET, VIRTIO_RING_F_EVENT_IDX, featureBits, hasFeature, type QueueConfig, type VirtioBackend } from '../../hw/devices/virtio/index';
 import { TAP_QUEUE_FRAMES } from '../../hw/net/ethernet';
-import type { Mac } from '../../hw/net/frame';
+import { writeMac, type Mac } from '../../hw/net/frame';
 import type { DeviceCosts, KernelCosts, NetCosts } from '../../hw/platforms/profile';
 import type { EventFd } from '../../hypervisor/public/kvm';
 import {
@@ -106,7 +106,7 @@ export class VirtioNetDevice implements VirtioBackend {
 
   config(): Uint8Array {
     const c = new Uint8Array(VIRTIO_NET_CFG_BYTES);
-    for (let i = 0; i < 6; i++) c[VIRTIO_NET_CFG_MAC + i] = Math.floor(this.deps.mac / 256 ** (5 - i)) & 0xff;
+    writeMac(c, VIRTIO_NET_CFG_MAC, this.deps.mac);
     c[VIRTIO_NET_CFG_STATUS] = VIRTIO_NET_S_LINK_UP;
     return c;
   }
