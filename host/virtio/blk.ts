@@ -26,8 +26,8 @@ import {
   VIRTIO_BLK_F_SEG_MAX, VIRTIO_BLK_OUTHDR_BYTES, VIRTIO_BLK_S_IOERR, VIRTIO_BLK_S_OK, VIRTIO_BLK_S_UNSUPP, VIRTIO_BLK_SECTOR,
   VIRTIO_BLK_T_FLUSH, VIRTIO_BLK_T_GET_ID, VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT, decodeOutHdr,
 } from '../../hypervisor/public/io/virtio_blk';
-import { VirtqDevice, type VirtqAreas, type VirtqSegment } from '../../ringbuf/virtqueue';
-import { mapQueueAreas } from './areas';
+import { VirtqDevice, type VirtqSegment } from '../../ringbuf/virtqueue';
+import { drainAvailable, flushUsed, mapQueueAreas } from './queue';
 import type { HostGen, HostThread } from '../thread';
 
 /** The largest queue offered: its three areas then fit in one 4 KiB page (virtqLayout). */
@@ -114,7 +114,7 @@ export class VirtioBlkDevice implements VirtioBackend {
   activate(queues: QueueConfig[], features: readonly [number, number]): void {
     const q = queues.find((x) => x.index === 0);
     if (!q) return;
-    const areas = this.map(q);
+    const areas = mapQueueAreas(this.deps.page, q);
     if (!areas) return void (this.failed = 'a queue area crosses a page boundary or lies outside RAM');
     this.vq = new VirtqDevice(areas, q.size, { eventIdx: hasFeature(features, VIRTIO_RING_F_EVENT_IDX) });
     this.vector = q.vector;
@@ -135,26 +135,13 @@ export class VirtioBlkDevice implements VirtioBackend {
     this.deps.kick.signal();
   }
 
-  /** The queue's areas in guest memory (mapQueueAreas). */
-  private map(q: QueueConfig): VirtqAreas | undefined {
-    return mapQueueAreas(this.deps.page, q);
-  }
-
   /** The kick handler: every available chain, then notifications back on and a re-check. */
   private *onKick(): HostGen {
     this.stats.kicks++;
     const q = this.vq;
     if (!q || this.failed) return;
-    for (let guard = 0; guard <= 2 * q.size + 2; guard++) {
-      q.disableNotify();
-      for (;;) {
-        const p = q.pop();
-        if (p.kind === 'empty') break;
-        if (p.kind === 'broken') return void (this.failed = `${p.reason}: ${p.detail}`);
-        yield* this.start(p.head, p.segments);
-      }
-      if (!q.enableNotify()) break;
-    }
+    const broken = yield* drainAvailable(q, (head, segs) => this.start(head, segs));
+    if (broken) return void (this.failed = broken);
     yield* this.notifyGuest();
   }
 
@@ -273,14 +260,6 @@ export class VirtioBlkDevice implements VirtioBackend {
     const q = this.vq;
     if (!q || this.unflushed === 0) return;
     this.unflushed = 0;
-    if (!q.flushUsed()) {
-      this.stats.interruptsSuppressed++;
-      return;
-    }
-    const t = this.deps.thread;
-    t.syscall(); // write(2) to the irqfd (eventfd_signal, free, in vhost)
-    yield* t.settle();
-    this.stats.interrupts++;
-    this.deps.irqfd(this.vector)?.signal();
+    yield* flushUsed(this.deps.thread, q, () => this.deps.irqfd(this.vector), this.stats);
   }
 }

@@ -32,8 +32,8 @@ import {
   VIRTIO_NET_CFG_BYTES, VIRTIO_NET_CFG_MAC, VIRTIO_NET_CFG_STATUS, VIRTIO_NET_F_MAC, VIRTIO_NET_F_STATUS, VIRTIO_NET_HDR_BYTES,
   VIRTIO_NET_HDR_NUM_BUFFERS, VIRTIO_NET_RX_QUEUE, VIRTIO_NET_S_LINK_UP, VIRTIO_NET_TX_QUEUE,
 } from '../../hypervisor/public/io/virtio_net';
-import { VirtqDevice, type VirtqAreas, type VirtqSegment } from '../../ringbuf/virtqueue';
-import { mapQueueAreas } from './areas';
+import { VirtqDevice, type VirtqSegment } from '../../ringbuf/virtqueue';
+import { drainAvailable, flushUsed, mapQueueAreas } from './queue';
 import type { HostGen, HostThread } from '../thread';
 
 /** The largest queue offered: a descriptor table of one 4 KiB page. */
@@ -115,7 +115,7 @@ export class VirtioNetDevice implements VirtioBackend {
     const opts = { eventIdx: hasFeature(features, VIRTIO_RING_F_EVENT_IDX) };
     const make = (index: number): Queue | undefined => {
       const q = queues.find((x) => x.index === index);
-      const areas = q && this.map(q);
+      const areas = q && mapQueueAreas(this.deps.page, q);
       return q && areas ? { vq: new VirtqDevice(areas, q.size, opts), vector: q.vector, unflushed: 0 } : undefined;
     };
     this.rx = make(VIRTIO_NET_RX_QUEUE);
@@ -145,26 +145,13 @@ export class VirtioNetDevice implements VirtioBackend {
     this.deps.tapReadable.signal();
   }
 
-  /** The queue's areas in guest memory (mapQueueAreas). */
-  private map(q: QueueConfig): VirtqAreas | undefined {
-    return mapQueueAreas(this.deps.page, q);
-  }
-
   /** The transmit kick: every available chain, then notifications back on and a re-check. */
   private *onTxKick(): HostGen {
     this.stats.txKicks++;
     const q = this.tx;
     if (!q || this.failed) return;
-    for (let guard = 0; guard <= 2 * q.vq.size + 2; guard++) {
-      q.vq.disableNotify();
-      for (;;) {
-        const p = q.vq.pop();
-        if (p.kind === 'empty') break;
-        if (p.kind === 'broken') return void (this.failed = `${p.reason}: ${p.detail}`);
-        yield* this.transmit(q, p.head, p.segments);
-      }
-      if (!q.vq.enableNotify()) break;
-    }
+    const broken = yield* drainAvailable(q.vq, (head, segs) => this.transmit(q, head, segs));
+    if (broken) return void (this.failed = broken);
     yield* this.notifyGuest(q);
   }
 
@@ -253,14 +240,6 @@ export class VirtioNetDevice implements VirtioBackend {
   private *notifyGuest(q: Queue): HostGen {
     if (q.unflushed === 0) return;
     q.unflushed = 0;
-    if (!q.vq.flushUsed()) {
-      this.stats.interruptsSuppressed++;
-      return;
-    }
-    const t = this.deps.thread;
-    t.syscall(); // write(2) to the irqfd (eventfd_signal, free, in vhost)
-    yield* t.settle();
-    this.stats.interrupts++;
-    this.deps.irqfd(q.vector)?.signal();
+    yield* flushUsed(this.deps.thread, q.vq, () => this.deps.irqfd(q.vector), this.stats);
   }
 }

@@ -1,0 +1,54 @@
+// The device side of a virtqueue as both of pvlab's virtio devices (virtio-blk, virtio-net) run
+// it on a host thread: the queue's areas mapped from guest memory, the drain of the available
+// ring with notifications off and a re-check after turning them back on, and the used-ring flush
+// that signals the irqfd only when the guest asked for it (used_event).
+import type { QueueConfig } from '../../hw/devices/virtio/index';
+import type { EventFd } from '../../hypervisor/public/kvm';
+import type { VirtqAreas, VirtqDevice, VirtqSegment } from '../../ringbuf/virtqueue';
+import type { HostGen, HostThread } from '../thread';
+
+const PAGE = 4096;
+
+/** A queue's three areas as views of guest memory. pvlab's guest pages are not contiguous in
+ *  the simulator's memory, so each area must lie within one page; otherwise undefined. */
+export function mapQueueAreas(page: (gfn: number) => Uint8Array | undefined, q: QueueConfig): VirtqAreas | undefined {
+  const view = (addr: number, len: number): Uint8Array | undefined => {
+    const off = addr % PAGE;
+    if (off + len > PAGE) return undefined;
+    return page(Math.floor(addr / PAGE))?.subarray(off, off + len);
+  };
+  const desc = view(q.desc, 16 * q.size);
+  const avail = view(q.driver, 6 + 2 * q.size);
+  const used = view(q.device, 6 + 8 * q.size);
+  return desc && avail && used ? { desc, avail, used } : undefined;
+}
+
+/** A kick's work: every available chain to `each`, with notifications off, then notifications
+ *  back on and a re-check (a chain may have come meanwhile). Returns why the ring is broken, if
+ *  it is; the chains before the break were handled. */
+export function* drainAvailable(vq: VirtqDevice, each: (head: number, segs: VirtqSegment[]) => HostGen): HostGen<string | undefined> {
+  for (let guard = 0; guard <= 2 * vq.size + 2; guard++) {
+    vq.disableNotify();
+    for (;;) {
+      const p = vq.pop();
+      if (p.kind === 'empty') break;
+      if (p.kind === 'broken') return `${p.reason}: ${p.detail}`;
+      yield* each(p.head, p.segments);
+    }
+    if (!vq.enableNotify()) break;
+  }
+  return undefined;
+}
+
+/** Publishes the used ring; signals the irqfd (a write(2) from QEMU, free in vhost) only if
+ *  used_event asks for it. `irqfd` gives the queue's interrupt at the moment it is signalled. */
+export function* flushUsed(thread: HostThread, vq: VirtqDevice, irqfd: () => EventFd | undefined, stats: { interrupts: number; interruptsSuppressed: number }): HostGen {
+  if (!vq.flushUsed()) {
+    stats.interruptsSuppressed++;
+    return;
+  }
+  thread.syscall();
+  yield* thread.settle();
+  stats.interrupts++;
+  irqfd()?.signal(); // looked up after the write: the vector is the one configured now
+}
