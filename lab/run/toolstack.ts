@@ -72,15 +72,8 @@ export function addDisk(hv: Hypervisor, dom0: Dom0, storage: Storage, d: Domain,
   if (devid === undefined) return `bad vdev ${spec.vdev}`;
   const target = storage.resolve(spec.target);
   if (!target) return `no such disk target ${spec.target}`;
-  const fe = `/local/domain/${d.id}/device/vbd/${devid}`;
-  const be = `/local/domain/0/backend/vbd/${d.id}/${devid}`;
+  const { fe, be, w } = deviceDirs(dom0, 'vbd', d, devid);
   const xs = dom0.xs;
-  const w = (path: string, v: string): void => void xs.write(undefined, path, v);
-  // Directories first, with their permissions, so every key written below inherits them.
-  w(be, '');
-  xs.setPerms(undefined, be, ['n0', `r${d.id}`]);
-  w(fe, '');
-  xs.setPerms(undefined, fe, [`n${d.id}`, 'r0']);
   for (const [k, v] of Object.entries({
     frontend: fe, 'frontend-id': String(d.id), online: '1', removable: '0', bootable: '1', state: '1', dev: spec.vdev,
     type: spec.backendtype ?? 'phy', mode: spec.access === 'ro' ? 'r' : 'w', 'device-type': spec.devtype ?? 'disk', params: spec.target,
@@ -93,6 +86,21 @@ export function addDisk(hv: Hypervisor, dom0: Dom0, storage: Storage, d: Domain,
   return bb;
 }
 
+/** A split device's frontend and backend directories, made first with their permissions (the
+ *  backend dom0's and readable by the guest, the frontend the reverse) so every key written in
+ *  them inherits those; and the toolstack's writer. */
+function deviceDirs(dom0: Dom0, kind: 'vbd' | 'vif', d: Domain, devid: number): { fe: string; be: string; w: (path: string, v: string) => void } {
+  const fe = `/local/domain/${d.id}/device/${kind}/${devid}`;
+  const be = `/local/domain/0/backend/${kind}/${d.id}/${devid}`;
+  const xs = dom0.xs;
+  const w = (path: string, v: string): void => void xs.write(undefined, path, v);
+  w(be, '');
+  xs.setPerms(undefined, be, ['n0', `r${d.id}`]);
+  w(fe, '');
+  xs.setPerms(undefined, fe, [`n${d.id}`, 'r0']);
+  return { fe, be, w };
+}
+
 /**
  * Adds one network interface of a PV-driver guest (REFERENCE §5.2, §8.4): the frontend and
  * backend directories at state 1 with libxl's vif keys and permissions, then the hotplug
@@ -100,14 +108,8 @@ export function addDisk(hv: Hypervisor, dom0: Dom0, storage: Storage, d: Domain,
  * the bridge when the frontend connects.
  */
 export function addVif(dom0: Dom0, bridge: Bridge, d: Domain, spec: VifSpec, devid: number, mac: Mac, perPacketNs: number): Netback {
-  const fe = `/local/domain/${d.id}/device/vif/${devid}`;
-  const be = `/local/domain/0/backend/vif/${d.id}/${devid}`;
+  const { fe, be, w } = deviceDirs(dom0, 'vif', d, devid);
   const xs = dom0.xs;
-  const w = (path: string, v: string): void => void xs.write(undefined, path, v);
-  w(be, '');
-  xs.setPerms(undefined, be, ['n0', `r${d.id}`]);
-  w(fe, '');
-  xs.setPerms(undefined, fe, [`n${d.id}`, 'r0']);
   const macText = macToString(mac);
   for (const [k, v] of Object.entries({
     frontend: fe, 'frontend-id': String(d.id), online: '1', state: '1', script: spec.script ?? '/etc/xen/scripts/vif-bridge', mac: macText,
