@@ -84,6 +84,13 @@ export class SchedulingCore implements SchedCore {
     engine.after(phaseNs, h);
   }
 
+  pcpuTick(periodNs: number, fn: (pcpu: number) => void): void {
+    for (const pc of this.pcpus) {
+      pc.ticker = new PcpuTicker(this.engine, periodNs, fn, pc.id);
+      if (pc.current !== null) pc.ticker.resume();
+    }
+  }
+
   tickle(pcpu: number, why: string): void {
     const pc = this.pcpus[pcpu]!;
     const remote = this.executing !== pcpu;
@@ -198,7 +205,10 @@ export class SchedulingCore implements SchedCore {
     }
     if (this.trace.on) this.emitDecision(pc, next, reason, d.why);
     if (next === null) {
-      if (pc.current !== null) this.idlePcpus++;
+      if (pc.current !== null) {
+        this.idlePcpus++;
+        pc.ticker?.suspend();
+      }
       pc.current = null;
       pc.enterIdle(now, overhead);
       return;
@@ -208,7 +218,10 @@ export class SchedulingCore implements SchedCore {
       next.processor = pc.id;
     }
     if (!d.continuing) pc.dispatchedAt = now;
-    if (pc.current === null) this.idlePcpus--;
+    if (pc.current === null) {
+      this.idlePcpus--;
+      pc.ticker?.resume();
+    }
     pc.current = next;
     pc.overheadNs += overhead;
     if (next.wokeAt >= 0) {
@@ -332,5 +345,47 @@ export class SchedulingCore implements SchedCore {
       if (pc.current) pc.settle(now);
       else pc.leaveIdle(now), pc.enterIdle(now, 0);
     }
+  }
+}
+
+/**
+ * A policy's per-pCPU tick, stopped while the pCPU idles, as Xen's idle loop does: before the
+ * pCPU sleeps, sched_tick_suspend() stops credit's ticker (csched_tick_suspend), and when it
+ * wakes sched_tick_resume() re-arms it on the tick grid, at the next multiple of the period.
+ * An idle pCPU has nothing to account, so the only change is that no event is spent on it.
+ *
+ * Suspending does not remove the queued event: one still pending when the pCPU goes idle
+ * fires and is dropped, and one still pending when it wakes again is kept, since it already
+ * lies on the grid. Either way no stale event is left behind.
+ */
+class PcpuTicker implements Handler {
+  private queued = false;
+  private on = false;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly periodNs: number,
+    private readonly fn: (pcpu: number) => void,
+    private readonly pcpu: number,
+  ) {}
+
+  resume(): void {
+    this.on = true;
+    if (this.queued) return;
+    this.queued = true;
+    const now = this.engine.now;
+    this.engine.at(now + this.periodNs - (now % this.periodNs), this);
+  }
+
+  suspend(): void {
+    this.on = false;
+  }
+
+  fire(): void {
+    this.queued = false;
+    if (!this.on) return;
+    this.fn(this.pcpu);
+    this.queued = true;
+    this.engine.after(this.periodNs, this);
   }
 }

@@ -55,7 +55,7 @@ export class CreditScheduler implements Scheduler {
   private readonly activeDoms: Domain[] = [];
   private assigned: number[] = [];
   /** Counters, always on. */
-  readonly stats = { boosts: 0, steals: 0, ratelimited: 0, parks: 0, accts: 0 };
+  readonly stats = { boosts: 0, steals: 0, ratelimited: 0, parks: 0, accts: 0, ticks: 0 };
 
   constructor(opts: CreditOptions = {}) {
     this.tsliceNs = opts.tsliceNs ?? CSCHED_DEFAULT_TSLICE_MS * NS_PER_MS;
@@ -69,8 +69,8 @@ export class CreditScheduler implements Scheduler {
     for (let p = 0; p < core.nrPcpus; p++) {
       this.runqs.push(Array.from({ length: LISTS }, (_, i) => new Fifo<Vcpu>(this.queuedAt, i)));
       this.assigned.push(0);
-      core.every(this.tickNs, () => this.tick(p));
     }
+    core.pcpuTick(this.tickNs, (p) => this.tick(p));
     core.every(this.tsliceNs, () => this.acct());
   }
 
@@ -246,8 +246,10 @@ export class CreditScheduler implements Scheduler {
     s.lastBurn = now;
   }
 
-  /** The per-pCPU tick: burn the running vCPU's credit, make it active, end its BOOST. */
+  /** The per-pCPU tick: burn the running vCPU's credit, make it active, end its BOOST. The
+   *  core suspends it while the pCPU idles (csched_tick_suspend). */
   private tick(pcpu: number): void {
+    this.stats.ticks++;
     const v = this.core.current(pcpu);
     if (v === null) return;
     const s = cv(v);

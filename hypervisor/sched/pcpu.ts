@@ -16,6 +16,8 @@ export class PcpuState {
   current: Vcpu | null = null;
   softirq!: Timer;
   runTimer!: Timer;
+  /** The policy's tick, if it has one (suspended while the pCPU idles). */
+  ticker: { suspend(): void; resume(): void } | null = null;
   sliceEnd = Infinity;
   dispatchedAt = 0;
   /** Start of the stretch not yet accounted. */

@@ -32,8 +32,11 @@ export interface SchedCore {
   /** Takes a vCPU off the CPUs / lets it back (credit parks capped vCPUs this way). */
   pauseVcpu(v: Vcpu): void;
   unpauseVcpu(v: Vcpu): void;
-  /** A periodic callback every `periodNs` (ticks, accounting). */
+  /** A periodic callback every `periodNs` (accounting). */
   every(periodNs: number, fn: () => void, phaseNs?: number): void;
+  /** A per-pCPU tick every `periodNs`, on multiples of the period, suspended while the pCPU
+   *  runs idle (Xen's sched_tick_suspend/sched_tick_resume around the idle loop's sleep). */
+  pcpuTick(periodNs: number, fn: (pcpu: number) => void): void;
 }
 
 export interface SchedParams {

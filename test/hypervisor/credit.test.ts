@@ -105,4 +105,28 @@ describe('the credit scheduler', () => {
     expect(h.hv.scheduler.adjust(d, { weight: 512, cap: 50 })).toBe(0);
     expect([d.weight, d.cap]).toEqual([512, 50]);
   });
+
+  it('suspends the tick of an idle pCPU (csched_tick_suspend) and resumes it on multiples of the tick period', () => {
+    // One cpu-burn vCPU pinned to pCPU 3 of 8, and a cpu-periodic one that comes and goes.
+    const h = testHost({ pcpus: 8, guests: [{ name: 'burn', workload: 'burn', affinity: [3] }, { name: 'p', workload: 'periodic', affinity: [5] }] });
+    const credit = h.hv.scheduler as CreditScheduler;
+    const tickNs = credit.tickNs;
+    const at: number[] = [];
+    const onTick = (credit as unknown as { tick(p: number): void }).tick.bind(credit);
+    (credit as unknown as { tick(p: number): void }).tick = (p) => {
+      at.push(h.engine.now);
+      onTick(p);
+    };
+    h.engine.run(SECOND);
+    // pCPU 3 never idles: one tick per period. pCPU 5 runs 500 us of every 10 ms, so it is
+    // awake for about a tenth of its ticks. Six idle pCPUs take none: 800 without suspension.
+    const periods = SECOND / tickNs;
+    expect(credit.stats.ticks).toBe(at.length);
+    expect(at.length).toBeGreaterThanOrEqual(periods - 1);
+    expect(at.length).toBeLessThan(periods + 0.3 * periods);
+    for (const t of at) expect(t % tickNs).toBe(0);
+    // The burner still has its credit burned by ticks, and the host keeps its shares.
+    expect(h.runningNs('burn')).toBeGreaterThan(0.99 * SECOND);
+  });
 });
+
