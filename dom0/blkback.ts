@@ -61,6 +61,8 @@ export class Blkback {
   private connected = false;
   private inflight = 0;
   private readonly done: InFlight[] = [];
+  /** This device waits in the disk interrupt's completion list. */
+  private irqQueued = false;
   failed: string | undefined;
   /** Set by remove(): the device is gone, nothing more is read from or written to xenstore. */
   removed = false;
@@ -78,7 +80,6 @@ export class Blkback {
   ) {
     this.be = `/local/domain/0/backend/vbd/${frontDom}/${devid}`;
     this.fe = `/local/domain/${frontDom}/device/vbd/${devid}`;
-    k.onIrq(() => this.onDiskIrq());
   }
 
   /** The backend opens its device, publishes features and waits for the frontend. */
@@ -233,7 +234,9 @@ export class Blkback {
       this.stats.latencyNs.record(env.now() - t0);
       f.result = result;
       this.done.push(f);
-      this.raiseIrq();
+      if (this.irqQueued) return this.k.raiseDiskIrq();
+      this.irqQueued = true;
+      this.k.diskCompletion(this.onDiskIrq);
     });
   }
 
@@ -264,14 +267,12 @@ export class Blkback {
     return st.every((s) => s === GNTST.okay);
   }
 
-  private raiseIrq(): void {
-    this.k.raiseDiskIrq();
-  }
-
-  /** The disk's completion interrupt, on dom0: finish everything that completed. */
-  private onDiskIrq(): void {
-    if (this.done.length > 0) this.k.defer((env) => this.finish(env));
-  }
+  /** The disk's completion interrupt, on dom0, for a device with completed requests: its
+   *  work item finishes everything that completed by the time it runs. */
+  private readonly onDiskIrq = (): void => {
+    this.irqQueued = false;
+    this.k.defer((env) => this.finish(env));
+  };
 
   private *finish(env: VcpuEnv): DGen {
     const done = this.done.splice(0);
