@@ -42,7 +42,7 @@ export function asKvmGuest(g: DomainSpec, mode: KvmMode): DomainSpec {
   if (g.workload.kind === 'fio') g.workload = { ...g.workload, vdev: rename(g.workload.vdev) };
   if (mode === 'kvm') g.hdtype = g.hdtype ?? 'ide';
   else g.hdtype = undefined;
-  g.vhost = mode === 'kvm-vhost' ? true : undefined;
+  g.vhostNet = g.vhostBlk = mode === 'kvm-vhost' ? true : undefined;
   return g;
 }
 

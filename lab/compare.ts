@@ -77,7 +77,7 @@ ${net ? "    vif: ['bridge=xenbr0']\n" : ''}    workload: {kind: ${w.kind}${opts
 export function withMode(s: Scenario, mode: CompareMode, platform: string | undefined): Scenario {
   const [first, ...rest] = s.domains;
   if (!first) throw new ScenarioError({ file: s.file, problem: 'compare needs a scenario with at least one guest domain' });
-  const g: DomainSpec = { ...first, accel: undefined, xen_platform_pci: undefined, hdtype: undefined, hap: undefined, vhost: undefined };
+  const g: DomainSpec = { ...first, accel: undefined, xen_platform_pci: undefined, hdtype: undefined, hap: undefined, vhostNet: undefined, vhostBlk: undefined };
   const vdev = (v: string): string => (mode === 'pv' || mode === 'pvh' || mode === 'pvhvm' ? v.replace(/^(hd|sd|vd)/, 'xvd') : v.replace(/^(xvd|vd)/, 'hd'));
   g.disk = first.disk.map((d) => ({ ...d, vdev: vdev(d.vdev) }));
   if (g.workload.kind === 'fio') g.workload = { ...g.workload, vdev: vdev(g.workload.vdev) };

@@ -6,8 +6,9 @@
 //            transmitted frames into the tap; received frames are read by QEMU's I/O thread;
 //            the interrupt is KVM_IRQ_LINE (host/qemu/tap.ts).
 //   virtio   virtio-net on virtio-pci (host/virtio/net.ts): its queues' notify writes are
-//            ioeventfds, its interrupts irqfds; served by QEMU's I/O thread, or with `vhost: 1`
-//            by a vhost-net worker in the host kernel, which QEMU never hears from per packet.
+//            ioeventfds, its interrupts irqfds; served by QEMU's I/O thread, or for spec.vhostNet
+//            (the file's `vhost: 1`; libvirt's default for a virtio interface) by a vhost-net
+//            worker in the host kernel, which QEMU never hears from per packet.
 // Addresses are chosen as on a Xen host (guestIp, guestMac). A native guest on a KVM host's
 // machine drives the NIC itself, as on Xen.
 import { E1000 } from '../../hw/devices/e1000/index';
@@ -41,7 +42,7 @@ export function attachKvmNetwork(w: World, g: GuestEntry, vifs: readonly VifSpec
   net.neighbours.set(gn.ip, gn.mac);
   net.byName.set(d.name, gn.ip);
   const model = first.model ?? 'e1000';
-  if (model === 'virtio') return attachVirtioNet(w, g, gn, net, g.spec?.vhost === true);
+  if (model === 'virtio') return attachVirtioNet(w, g, gn, net, g.spec?.vhostNet === true);
   if (model === 'e1000' || model === 'rtl8139') return attachEmulatedNic(w, g, gn, net, model);
   return `vif model ${model} is not emulated by pvlab on a KVM host (${KVM_NIC_MODELS.join(', ')})`;
 }

@@ -1,10 +1,11 @@
 // A KVM host's world (`host: {hypervisor: kvm}`): the same engine, storage, guest kernel and
 // device register models as a Xen host, but no dom0 — the host kernel is the hypervisor, and
 // CFS schedules every thread. Each guest is a QEMU process: its vCPU threads (the VM), QEMU's
-// I/O thread, and for `vhost` a vhost worker, both host threads in the VM's cgroup. Its disk is
-// emulated (IDE or AHCI, whose register accesses return to QEMU in user space), or virtio-blk
-// (vd* disks) served by the I/O thread or by vhost, with an ioeventfd for the kick and an irqfd
-// for the interrupt. Without VT-x QEMU falls back to TCG, as on a Xen host's `tcg` mode.
+// I/O thread, and a vhost worker per virtio device the kernel serves (spec.vhostBlk for the
+// disk, spec.vhostNet for the NIC: ./kvm-net.ts), all host threads in the VM's cgroup. Its disk
+// is emulated (IDE or AHCI, whose register accesses return to QEMU in user space), or virtio-blk
+// (vd* disks) served by the I/O thread or by vhost-blk, with an ioeventfd for the kick and an
+// irqfd for the interrupt. Without VT-x QEMU falls back to TCG, as on a Xen host's `tcg` mode.
 import { IoSpace, type DmaMemory, type IrqLine } from '../../hw/devices/bus';
 import { pagedMemory } from '../../hw/devices/paged';
 import { IdeChannel } from '../../hw/devices/ide/index';
@@ -39,13 +40,13 @@ export interface QemuProcess {
   ioThread: HostThread;
   /** The host thread (a vCPU of the host domain) the I/O thread runs on. */
   ioVcpu: Vcpu;
-  /** The vhost worker serving the virtio disk, for `vhost`. */
-  vhost?: HostThread;
+  /** The vhost-blk worker serving the virtio disk, for spec.vhostBlk. */
+  vhostBlk?: HostThread;
   io: IoSpace;
   aio: QemuAio;
   virtio?: { device: VirtioBlkDevice; transport: VirtioPciTransport };
   disk?: IdeChannel | AhciHba;
-  /** The virtio-net NIC (./kvm-net.ts), and the vhost-net worker serving it for `vhost`. */
+  /** The virtio-net NIC (./kvm-net.ts), and the vhost-net worker serving it for spec.vhostNet. */
   net?: { device: VirtioNetDevice; transport: VirtioPciTransport };
   vhostNet?: HostThread;
 }
@@ -63,13 +64,17 @@ export function kvmWorld(base: Omit<World, 'dom0' | 'kvm'>, cfs: CfsScheduler): 
   return w;
 }
 
-/** How a guest runs on a KVM host. */
+/** How a guest runs on a KVM host: kvm-vhost when a vhost worker serves one of its virtio
+ *  devices (with `vhost: 1` it serves all of them; under libvirt, the NIC alone). */
 export function kvmModeOf(spec: DomainSpec, hardwareVirt: boolean): ModeChoice {
   if (spec.type === 'native') return { mode: 'native', accel: 'bare' };
   if (spec.accel === 'tcg') return { mode: 'tcg', accel: 'tcg' };
   if (!hardwareVirt) return { mode: 'tcg', accel: 'tcg', notice: `${spec.name}: ${TCG_FALLBACK}` };
-  const virtio = (spec.disk[0]?.vdev.startsWith('vd') ?? false) || spec.vif[0]?.model === 'virtio';
-  return { mode: !virtio ? 'kvm' : spec.vhost ? 'kvm-vhost' : 'kvm-virtio', accel: 'vtx' };
+  const virtioDisk = spec.disk[0]?.vdev.startsWith('vd') ?? false;
+  const virtioNic = spec.vif[0]?.model === 'virtio';
+  if (!virtioDisk && !virtioNic) return { mode: 'kvm', accel: 'vtx' };
+  const vhost = (virtioDisk && spec.vhostBlk === true) || (virtioNic && spec.vhostNet === true);
+  return { mode: vhost ? 'kvm-vhost' : 'kvm-virtio', accel: 'vtx' };
 }
 
 /** QEMU starts a guest: the VM (paused), its threads and devices, and its kernel. The caller
@@ -93,7 +98,7 @@ export function createKvmGuest(w: World, spec: DomainSpec, kernel: GuestKernel):
     entry.native = new NativeKernel(w.profile.kernel, hdtype);
     return entry;
   }
-  const qemu = startQemu(w, d, first?.vdev.startsWith('vd') ? (spec.vhost ? 'vhost' : 'virtio') : hdtype, target);
+  const qemu = startQemu(w, d, first?.vdev.startsWith('vd') ? (spec.vhostBlk ? 'vhost' : 'virtio') : hdtype, target);
   entry.qemu = qemu;
   entry.native = new NativeKernel(w.profile.kernel, qemu.virtio ? 'virtio' : hdtype);
   return entry;
@@ -135,12 +140,12 @@ function attachEmulatedDisk(qemu: QemuProcess, g: QemuGuest, hdtype: 'ide' | 'ah
 }
 
 /** virtio-blk on virtio-pci: the kick an ioeventfd, the interrupt an irqfd, the queue served by
- *  QEMU's I/O thread (woken from ppoll through user space) or by a vhost worker (in the kernel). */
+ *  QEMU's I/O thread (woken from ppoll through user space) or by a vhost-blk worker (in the kernel). */
 function attachVirtioDisk(qemu: QemuProcess, g: QemuGuest, ioVcpu: Vcpu, vhost: boolean, target: BlockTarget): void {
   const kvm = g.w.kvm!;
   const worker = vhost ? new HostThread(`vhost-${g.d.name}`, 'kernel', 0) : qemu.ioThread;
   const workerVcpu = vhost ? kvm.spawnThread(g.d, (env) => worker.main(env)) : ioVcpu;
-  if (vhost) qemu.vhost = worker;
+  if (vhost) qemu.vhostBlk = worker;
   const kick = kvm.eventfd(workerVcpu, vhost ? 0 : g.w.profile.virt.ioeventfdWakeNs);
   const irqfds = Array.from({ length: VIRTIO_MSIX_VECTORS }, (_, v) => kvm.irqfd(g.d, VIRTIO_MSIX_FIRST_LINE + v));
   const device = new VirtioBlkDevice({

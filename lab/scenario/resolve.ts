@@ -121,10 +121,11 @@ function resolveDomain(d: DomainSpec, at: PathSegment[], host: HostFacts, report
     accel: d.accel,
     hap: d.hap,
     xen_platform_pci: d.xen_platform_pci,
-    vhost: d.vhost,
+    vhostNet: d.vhost,
+    vhostBlk: d.vhost,
     workload: resolveWorkload(d, [...at, 'workload'], host.backing, report),
   };
-  return dropUndefined(domain, ['hdtype', 'accel', 'hap', 'xen_platform_pci', 'vhost']);
+  return dropUndefined(domain, ['hdtype', 'accel', 'hap', 'xen_platform_pci', 'vhostNet', 'vhostBlk']);
 }
 
 function checkCap(cap: number, pcpus: number, at: PathSegment[], report: Report): void {

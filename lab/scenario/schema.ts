@@ -100,7 +100,7 @@ export const domainSchema = strict({
   xen_platform_pci: optional(flag),
   /** KVM hosts: the VM's cgroup cpu.shares (2..262144; 1024 when absent). */
   cpu_shares: optional(integer(2, 262144)),
-  /** KVM hosts: vhost serves the virtio disks. */
+  /** KVM hosts: vhost workers serve the virtio disks (vhost-blk) and NIC (vhost-net). */
   vhost: optional(flag),
   workload: workloadSchema.prefault({ kind: 'idle' }),
 });

@@ -105,10 +105,13 @@ export interface Domain {
   hap?: boolean;
   /** hvm only. */
   xen_platform_pci?: boolean;
-  /** KVM hosts only: its virtio disks are served by a vhost worker in the host kernel rather
-   *  than by QEMU's I/O thread. (On a KVM host, cpu_weight holds the cgroup's cpu.shares, from
-   *  the file's cpu_shares key.) */
-  vhost?: boolean;
+  /** KVM hosts only, one decision per kind of virtio device: true = served by a vhost worker in
+   *  the host kernel (vhost-net for a model=virtio vif, vhost-blk for vd* disks) rather than by
+   *  QEMU's I/O thread. The file's `vhost: 1` sets both; libvirt's QEMU driver sets vhostNet
+   *  alone, as libvirt defaults a virtio NIC to vhost-net and has no vhost-blk. (On a KVM host,
+   *  cpu_weight holds the cgroup's cpu.shares, from the file's cpu_shares key.) */
+  vhostNet?: boolean;
+  vhostBlk?: boolean;
   workload: Workload;
 }
 

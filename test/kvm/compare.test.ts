@@ -35,10 +35,10 @@ describe('pvlab compare on both hypervisors', () => {
     const k = withMode(base, 'kvm-vhost', undefined);
     expect(k.host.hypervisor).toBe('kvm');
     expect(k.scheduler.name).toBe('cfs');
-    expect(k.domains[0]).toMatchObject({ type: 'hvm', vhost: true, cpu_weight: 1024, disk: [{ vdev: 'vda' }], workload: { vdev: 'vda' } });
+    expect(k.domains[0]).toMatchObject({ type: 'hvm', vhostNet: true, vhostBlk: true, cpu_weight: 1024, disk: [{ vdev: 'vda' }], workload: { vdev: 'vda' } });
     const ide = withMode(k, 'kvm', undefined);
     expect(ide.domains[0]).toMatchObject({ hdtype: 'ide', disk: [{ vdev: 'hda' }] });
-    expect(ide.domains[0]!.vhost).toBeUndefined();
+    expect([ide.domains[0]!.vhostNet, ide.domains[0]!.vhostBlk]).toEqual([undefined, undefined]);
     const x = withMode(k, 'pv', undefined);
     expect(x.host.hypervisor).toBeUndefined();
     expect(x.scheduler.name).toBe('credit');

@@ -69,14 +69,14 @@ export class QemuDriver extends SimHostDriver {
     return failed(d);
   }
 
-  /** The QEMU process is killed: the VM goes, and so do its I/O thread and vhost worker (host
+  /** The QEMU process is killed: the VM goes, and so do its I/O thread and vhost workers (host
    *  threads, vCPUs of the host domain, taken offline for good). */
   override destroy(id: number): VirResult<void> {
     const qemu = this.world.guests.find((g) => g.domain.id === id && g.domain.life === 'alive')?.qemu;
     const r = super.destroy(id);
     if (!r.ok || !qemu) return r;
     const host = this.hv.domain(HOST_DOMID);
-    for (const t of [qemu.ioThread, qemu.vhost]) {
+    for (const t of [qemu.ioThread, qemu.vhostBlk, qemu.vhostNet]) {
       const v = t?.env === undefined ? undefined : host?.vcpus[t.env.vcpu];
       if (v) setVcpuOnline(this.hv.core, v, false);
     }
