@@ -24,6 +24,11 @@ export interface DiskDef {
   readonly: boolean;
 }
 
+/** `<interface><driver name=...>`: who serves a virtio NIC on a QEMU/KVM host — QEMU itself in
+ *  user space, or vhost-net in the host kernel. */
+export const NET_DRIVERS = ['qemu', 'vhost'] as const;
+export type NetDriver = (typeof NET_DRIVERS)[number];
+
 export interface InterfaceDef {
   type: 'bridge' | 'network';
   /** `<source bridge=...>` or `<source network=...>`. */
@@ -31,6 +36,9 @@ export interface InterfaceDef {
   mac?: string;
   /** `<model type=...>`: virtio, e1000, rtl8139, netfront. */
   model?: string;
+  /** `<driver name=...>`; absent = the hypervisor driver's choice (vhost-net for a virtio NIC
+   *  under KVM, as libvirt picks it whenever the host has /dev/vhost-net). */
+  driver?: NetDriver;
 }
 
 export const LIFECYCLE_ACTIONS = ['destroy', 'restart', 'preserve', 'rename-restart'] as const;

@@ -45,6 +45,7 @@ function interfaceLines(i: InterfaceDef): string[] {
   if (i.mac !== undefined) lines.push(`      <mac address='${i.mac}'/>`);
   lines.push(`      <source ${i.type}='${esc(i.source)}'/>`);
   if (i.model !== undefined) lines.push(`      <model type='${esc(i.model)}'/>`);
+  if (i.driver !== undefined) lines.push(`      <driver name='${i.driver}'/>`);
   lines.push('    </interface>');
   return lines;
 }

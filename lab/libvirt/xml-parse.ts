@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { issueFromZod } from '../scenario/issues';
 import { workloadSchema } from '../scenario/workload';
-import { LIFECYCLE_ACTIONS, PVLAB_XMLNS, VIRT_TYPES, type DiskDef, type DomainDef, type InterfaceDef, type LifecycleAction, type OsType, type VirtType } from './def';
+import { LIFECYCLE_ACTIONS, NET_DRIVERS, PVLAB_XMLNS, VIRT_TYPES, type DiskDef, type DomainDef, type InterfaceDef, type LifecycleAction, type NetDriver, type OsType, type VirtType } from './def';
 import { ok, virErr, VIR_ERR, VIR_FROM, type VirResult } from './errors';
 import { cpuShares, memoryKiB, sub, attr, text, many, type XmlNode, XmlProblem } from './xml-node';
 
@@ -131,7 +131,19 @@ function readInterface(n: XmlNode): InterfaceDef {
   const mac = attr(sub(n, 'mac'), 'address');
   if (mac !== undefined && !/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(mac)) throw new XmlProblem(VIR_ERR.XML_ERROR, `unable to parse mac address '${mac}'`);
   const model = attr(sub(n, 'model'), 'type');
-  return { type, source, ...(mac === undefined ? {} : { mac: mac.toLowerCase() }), ...(model === undefined ? {} : { model }) };
+  const driver = netDriver(sub(n, 'driver'));
+  return {
+    type, source, ...(mac === undefined ? {} : { mac: mac.toLowerCase() }), ...(model === undefined ? {} : { model }), ...(driver === undefined ? {} : { driver }),
+  };
+}
+
+/** `<driver name='qemu'|'vhost'/>`, read whatever the model: whether the model can have the
+ *  backend it names is the hypervisor driver's question when the domain starts, as in libvirt. */
+function netDriver(n: XmlNode | undefined): NetDriver | undefined {
+  const name = attr(n, 'name');
+  if (name === undefined) return undefined;
+  if (!(NET_DRIVERS as readonly string[]).includes(name)) throw new XmlProblem(VIR_ERR.XML_ERROR, `Invalid value for attribute 'name' in element 'driver': '${name}'.`);
+  return name as NetDriver;
 }
 
 function lifecycle(d: XmlNode, key: string, fallback: LifecycleAction): LifecycleAction {

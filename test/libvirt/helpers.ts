@@ -14,6 +14,16 @@ ${extra}
 `));
 }
 
+/** A KVM host (qemu:///system's) with the same volume to give a guest. */
+export function kvmHost(pcpus = 2): World {
+  return buildWorld(scenarioFrom(`
+name: kvm-host
+duration: 10s
+host: {pcpus: ${pcpus}, memory: 4096, hypervisor: kvm}
+dom0: {memory: 512, volumes: [{name: /dev/vg0/web, disk: sda, size: 1GiB}]}
+`));
+}
+
 /** One guest's XML; only the domain type differs between hypervisors, as libvirt requires. */
 export function guestXml(opts: { type?: string; name?: string; os?: string; disk?: string; workload?: string; vcpus?: string } = {}): string {
   const disk = opts.disk ?? `<disk type='block' device='disk'><source dev='/dev/vg0/web'/><target dev='xvda' bus='xen'/></disk>`;

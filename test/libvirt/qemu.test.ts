@@ -1,24 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { buildWorld, type World } from '../../lab/run/world';
 import { connect, hostConnection, VIR_DOMAIN, VIR_ERR, type VirDomain } from '../../lab/libvirt/index';
 import { virsh } from '../../lab/libvirt/virsh';
 import { runScenario } from '../../lab/run/runner';
 import { parseScenario } from '../../lab/scenario/index';
 import { scenarioFrom } from '../helpers/world';
-import { guestXml, must, MS, xenHost } from './helpers';
+import { guestXml, kvmHost, must, MS, xenHost } from './helpers';
 
 /** Whether this tree has the KVM host yet (issue 11 items 1-4 land separately from the libvirt
  *  driver): these tests run once a scenario may say `host: {hypervisor: kvm}`. */
 const KVM_LANDED = parseScenario('name: probe\nhost: {hypervisor: kvm}\n', 'probe.yaml').ok;
-
-function kvmHost(pcpus = 2): World {
-  return buildWorld(scenarioFrom(`
-name: kvm-host
-duration: 10s
-host: {pcpus: ${pcpus}, memory: 4096, hypervisor: kvm}
-dom0: {memory: 512, volumes: [{name: /dev/vg0/web, disk: sda, size: 1GiB}]}
-`));
-}
 
 /** One HVM guest with an IDE disk: it runs on Xen (xenfv) and on KVM alike. */
 const HVM = (type: string, name = 'web', workload = 'kind="cpu-burn"') =>
