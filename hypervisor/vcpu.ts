@@ -11,7 +11,12 @@ import type { Domain } from './domain';
 export class Vcpu {
   runstate: Runstate = 'offline';
   private since = 0;
-  readonly time = { running: 0, runnable: 0, blocked: 0, offline: 0 };
+  /** Time in each runstate up to `since`. Fields rather than an object of their own, like the
+   *  running time below: they change on every runstate change. */
+  private tRunning = 0;
+  private tRunnable = 0;
+  private tBlocked = 0;
+  private tOffline = 0;
   /** The pCPU it runs on or is queued for (Xen's v->processor). */
   processor: number;
   /** Hard affinity: the pCPUs it may run on (a list, and a mask for O(1) membership). */
@@ -43,8 +48,10 @@ export class Vcpu {
   blockTimerAt = -1;
   /** The engine handler of its one-shot timer, made once (see SchedulingCore.armBlockTimer). */
   blockTimerHandler: Handler | undefined;
-  /** Running time by mode, for where-the-time-went reports. */
-  readonly ran = { user: 0, kernel: 0, hypervisor: 0 };
+  /** Running time by mode, for where-the-time-went reports (added by the pCPU's accounting). */
+  ranUser = 0;
+  ranKernel = 0;
+  ranHypervisor = 0;
   /** Scheduler-private data (credit, priority, queue links). */
   sched: unknown;
 
@@ -77,15 +84,26 @@ export class Vcpu {
     return !this.blocked && !this.waitingIo && !this.down && !this.unplugged && !this.schedPaused && this.domain.pauseCount === 0 && !this.domain.isDead;
   }
 
+  /** Running time by mode, as of the last accounting. */
+  get ran(): { user: number; kernel: number; hypervisor: number } {
+    return { user: this.ranUser, kernel: this.ranKernel, hypervisor: this.ranHypervisor };
+  }
+
   setRunstate(to: Runstate, now: number): void {
-    this.time[this.runstate] += now - this.since;
+    const d = now - this.since;
+    switch (this.runstate) {
+      case 'running': this.tRunning += d; break;
+      case 'runnable': this.tRunnable += d; break;
+      case 'blocked': this.tBlocked += d; break;
+      case 'offline': this.tOffline += d; break;
+    }
     this.runstate = to;
     this.since = now;
   }
 
   /** Runstate times including the current stretch, as of `now`. */
   runstateAt(now: number): { running: number; runnable: number; blocked: number; offline: number } {
-    const t = { ...this.time };
+    const t = { running: this.tRunning, runnable: this.tRunnable, blocked: this.tBlocked, offline: this.tOffline };
     t[this.runstate] += now - this.since;
     return t;
   }

@@ -44,19 +44,20 @@ export class PcpuState {
     take = Math.min(e, v.hvOwedNs);
     v.hvOwedNs -= take;
     this.time.hypervisor += take;
-    v.ran.hypervisor += take;
-    dom.cpu.hypervisor += take;
+    v.ranHypervisor += take;
+    dom.cpuHypervisor += take;
     e -= take;
     take = Math.min(e, v.remainingNs);
     v.remainingNs -= take;
     if (v.mode === 'user') {
       this.time.guestUser += take;
-      dom.cpu.user += take;
+      dom.cpuUser += take;
+      v.ranUser += take;
     } else {
       this.time.guestKernel += take;
-      dom.cpu.kernel += take;
+      dom.cpuKernel += take;
+      v.ranKernel += take;
     }
-    v.ran[v.mode] += take;
   }
 
   enterIdle(now: number, overhead: number): void {
