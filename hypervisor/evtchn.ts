@@ -61,25 +61,35 @@ export function virqKind(virq: number): VirqKind {
 export class EventChannels {
   readonly counters: EvtchnCounters = { sends: 0, sendsDropped: 0, pendingAlreadySet: 0, kicks: 0, virqsRaised: 0 };
   private readonly tables = new Map<number, PortTable>();
+  /** The same tables indexed by domain id, for the lookups of every send and VIRQ: an array
+   *  slot rather than a probe of a hash table holding every domain's entry. */
+  private readonly byId: (PortTable | undefined)[] = [];
   private readonly globalVirqOwner = new Int32Array(NR_VIRQS).fill(NO_OWNER);
 
   constructor(private readonly deps: EvtchnDeps) {}
+
+  private table(id: number): PortTable | undefined {
+    return Number.isInteger(id) && id >= 0 ? this.byId[id] : undefined;
+  }
 
   /** Gives a new domain its port table (port 0 reserved). -ESRCH unknown, -EEXIST twice. */
   initDomain(id: number): number {
     const d = this.deps.domain(id);
     if (d === undefined) return -ESRCH;
     if (this.tables.has(id)) return -EEXIST;
-    this.tables.set(id, new PortTable(id, d.sharedInfo, d.maxPorts, d.nrVcpus));
+    const t = new PortTable(id, d.sharedInfo, d.maxPorts, d.nrVcpus);
+    this.tables.set(id, t);
+    this.byId[id] = t;
     return 0;
   }
 
   /** Closes every port of a dying domain; its peers' ends go back to unbound. */
   destroyDomain(id: number): number {
-    const t = this.tables.get(id);
+    const t = this.table(id);
     if (t === undefined) return -ESRCH;
     this.closeAll(t);
     this.tables.delete(id);
+    this.byId[id] = undefined;
     for (let v = 0; v < NR_VIRQS; v++) if (this.globalVirqOwner[v] === id) this.globalVirqOwner[v] = NO_OWNER;
     return 0;
   }
@@ -97,9 +107,9 @@ export class EventChannels {
 
   /** EVTCHNOP_bind_interdomain: connects a new local port to a port reserved for the caller. */
   bindInterdomain(caller: number, remoteDom: number, remotePort: number): number {
-    const lt = this.tables.get(caller);
+    const lt = this.table(caller);
     const rid = remoteDom === DOMID_SELF ? caller : remoteDom;
-    const rt = this.tables.get(rid);
+    const rt = this.table(rid);
     if (lt === undefined || rt === undefined) return -ESRCH;
     if (lt.lowestFree() < 0) return -ENOSPC;
     const listening = rt.valid(remotePort) && rt.state[remotePort] === ECS.unbound;
@@ -113,7 +123,7 @@ export class EventChannels {
 
   /** EVTCHNOP_bind_virq. */
   bindVirq(caller: number, virq: number, vcpu: number): number {
-    const t = this.tables.get(caller);
+    const t = this.table(caller);
     if (t === undefined) return -ESRCH;
     if (!Number.isInteger(virq) || virq < 0 || virq >= NR_VIRQS) return -EINVAL;
     const kind = virqKind(virq);
@@ -132,7 +142,7 @@ export class EventChannels {
 
   /** EVTCHNOP_bind_ipi: a port the domain signals itself on, delivered to `vcpu`. */
   bindIpi(caller: number, vcpu: number): number {
-    const t = this.tables.get(caller);
+    const t = this.table(caller);
     if (t === undefined) return -ESRCH;
     if (!t.validVcpu(vcpu)) return -ENOENT;
     const port = t.take();
@@ -142,7 +152,7 @@ export class EventChannels {
 
   /** EVTCHNOP_close. */
   close(caller: number, port: number): number {
-    const t = this.tables.get(caller);
+    const t = this.table(caller);
     if (t === undefined) return -ESRCH;
     if (!t.valid(port) || t.state[port] === ECS.free || t.state[port] === ECS.reserved) return -EINVAL;
     this.closePort(t, port);
@@ -151,7 +161,7 @@ export class EventChannels {
 
   /** EVTCHNOP_send. */
   send(caller: number, port: number): number {
-    const t = this.tables.get(caller);
+    const t = this.table(caller);
     if (t === undefined) return -ESRCH;
     if (!t.valid(port)) return -EINVAL;
     switch (t.state[port]) {
@@ -186,7 +196,7 @@ export class EventChannels {
 
   /** EVTCHNOP_unmask: clears the mask and re-delivers an event that arrived while masked. */
   unmask(caller: number, port: number): number {
-    const t = this.tables.get(caller);
+    const t = this.table(caller);
     if (t === undefined) return -ESRCH;
     if (!t.valid(port)) return -EINVAL;
     if (!isMasked(t.sharedInfo, port)) return 0;
@@ -197,7 +207,7 @@ export class EventChannels {
 
   /** EVTCHNOP_bind_vcpu: IPIs and per-vCPU VIRQs cannot move; other bindings can. */
   bindVcpu(caller: number, port: number, vcpu: number): number {
-    const t = this.tables.get(caller);
+    const t = this.table(caller);
     if (t === undefined) return -ESRCH;
     if (!t.validVcpu(vcpu)) return -ENOENT;
     if (!t.valid(port)) return -EINVAL;
@@ -219,7 +229,7 @@ export class EventChannels {
 
   /** Hypervisor-internal: raises `virq` for `dom` (per-vCPU VIRQs on `vcpu`). True if bound. */
   raiseVirq(dom: number, virq: number, vcpu = 0): boolean {
-    const t = this.tables.get(dom);
+    const t = this.table(dom);
     if (t === undefined || !Number.isInteger(virq) || virq < 0 || virq >= NR_VIRQS) return false;
     const slotVcpu = virqKind(virq) === 'vcpu' ? vcpu : 0;
     if (!t.validVcpu(slotVcpu)) return false;
@@ -239,7 +249,7 @@ export class EventChannels {
   /** The ports of `dom` in use (not free, not port 0), with what EVTCHNOP_status would say of
    *  each: read-only, for invariant checkers and reports. Empty for an unknown domain. */
   openPorts(dom: number): { port: number; info: EvtchnStatusInfo }[] {
-    const t = this.tables.get(dom);
+    const t = this.table(dom);
     const out: { port: number; info: EvtchnStatusInfo }[] = [];
     for (let p = RESERVED_PORT + 1; t !== undefined && p < t.limit; p++) {
       if (t.state[p] !== ECS.free) out.push({ port: p, info: this.status(dom, dom, p).info! });
@@ -325,7 +335,7 @@ export class EventChannels {
   }
 
   private peerTable(t: PortTable, port: number): PortTable {
-    const peer = this.tables.get(t.remoteDom[port]!);
+    const peer = this.table(t.remoteDom[port]!);
     if (peer === undefined) throw new Error(`pvlab bug: dom${t.id} port ${port} bound to missing dom${t.remoteDom[port]}`);
     return peer;
   }
@@ -333,7 +343,7 @@ export class EventChannels {
   /** The table of `dom` (DOMID_SELF = caller) if the caller may act on it (XSM_TARGET). */
   private target(caller: number, dom: number): PortTable | number {
     const did = dom === DOMID_SELF ? caller : dom;
-    const t = this.tables.get(did);
+    const t = this.table(did);
     if (t === undefined) return -ESRCH;
     return did !== caller && !this.privileged(caller) ? -EPERM : t;
   }
@@ -353,7 +363,7 @@ export class EventChannels {
     if (s !== ECS.free && t.notifyVcpu[p]! >= Math.max(1, t.vcpus)) out.push(`dom${t.id} port ${p}: vcpu out of range`);
     if (t.isFree(p) !== (s === ECS.free)) out.push(`dom${t.id} port ${p}: free bitmap disagrees with state`);
     if (s !== ECS.interdomain) return;
-    const peer = this.tables.get(t.remoteDom[p]!);
+    const peer = this.table(t.remoteDom[p]!);
     const pp = t.remotePort[p]!;
     const back = peer !== undefined && peer.valid(pp) && peer.state[pp] === ECS.interdomain &&
       peer.remoteDom[pp] === t.id && peer.remotePort[pp] === p;

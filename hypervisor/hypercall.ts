@@ -70,8 +70,14 @@ export class HypercallTable {
   }
 
   count(v: Vcpu, name: string): void {
-    let m = this.perDomain.get(v.domain.id);
-    if (!m) this.perDomain.set(v.domain.id, (m = new Map()));
+    const d = v.domain;
+    // The domain keeps its entry of perDomain at hand: no lookup in a table of every domain.
+    let m = d.hypercallCounts;
+    if (m === undefined) {
+      m = this.perDomain.get(d.id);
+      if (!m) this.perDomain.set(d.id, (m = new Map()));
+      d.hypercallCounts = m;
+    }
     m.set(name, (m.get(name) ?? 0) + 1);
     this.hv.counters.hypercalls.set(name, (this.hv.counters.hypercalls.get(name) ?? 0) + 1);
   }

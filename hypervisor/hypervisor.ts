@@ -51,7 +51,7 @@ class GrantDomainView implements GrantDomain {
 
   constructor(
     private readonly hv: Hypervisor,
-    private readonly d: Domain,
+    readonly d: Domain,
   ) {}
 
   get id(): number {
@@ -77,6 +77,11 @@ export class Hypervisor {
   readonly memory: MachineMemory;
   readonly hypercalls: HypercallTable;
   private readonly domains = new Map<number, Domain>();
+  /** The same domains indexed by id, for the lookups on every event-channel send, kick and
+   *  grant operation: an array slot rather than a probe of a hash table of every domain. */
+  private readonly byId: (Domain | undefined)[] = [];
+  /** The grant tables' view of each domain, by id (see GrantDomainView). */
+  private readonly grantViewById: (GrantDomainView | undefined)[] = [];
   private nextDomid = 1;
   private reservedFrames = 0;
   readonly counters: HypervisorCounters = { hypercalls: new Map(), evtchnSends: new Map(), domainsCreated: 0, domainsDestroyed: 0 };
@@ -108,21 +113,21 @@ export class Hypervisor {
     this.hypercalls = new HypercallTable(this);
     this.evtchn = new EventChannels({
       domain: (id) => {
-        const d = this.domains.get(id);
+        const d = this.domain(id);
         return d && d.life === 'alive' ? { id, privileged: d.privileged, nrVcpus: d.vcpus.length, sharedInfo: d.sharedInfo, maxPorts: EVTCHN_2L_NR_CHANNELS } : undefined;
       },
       kick: (dom, vcpu) => {
-        const v = this.domains.get(dom)?.vcpus[vcpu];
+        const v = this.domain(dom)?.vcpus[vcpu];
         if (v) this.core.kick(v);
       },
     });
     this.grants = new GrantTables({
       memory: this.memory,
       domain: (id) => {
-        const d = this.domains.get(id);
+        const d = this.domain(id);
         if (!d) return undefined;
-        let view = this.grantViews.get(d); // one per domain: grant calls ask several times each
-        if (!view) this.grantViews.set(d, (view = new GrantDomainView(this, d)));
+        let view = this.grantViewById[id]; // one per domain: grant calls ask several times each
+        if (view?.d !== d) this.grantViewById[id] = view = new GrantDomainView(this, d);
         return view;
       },
     });
@@ -138,7 +143,6 @@ export class Hypervisor {
 
   readonly evtchn: EventChannels;
   readonly grants: GrantTables;
-  private readonly grantViews = new WeakMap<Domain, GrantDomainView>();
 
   /** The machine frame behind a domain's gfn, populated on first touch. */
   gfnToMfn(d: Domain, gfn: number): number {
@@ -158,7 +162,7 @@ export class Hypervisor {
   }
 
   domain(id: number): Domain | undefined {
-    return this.domains.get(id);
+    return Number.isInteger(id) && id >= 0 ? this.byId[id] : undefined;
   }
 
   domainByName(name: string): Domain | undefined {
@@ -190,6 +194,7 @@ export class Hypervisor {
     d.sharedInfo = this.memory.page(d.sharedInfoMfn);
     this.reservedFrames += frames;
     this.domains.set(id, d);
+    this.byId[id] = d;
     this.scheduler.insertDomain(d);
     const affinity = cfg.affinity ?? range(this.pcpus);
     for (let i = 0; i < cfg.vcpus; i++) {
@@ -286,6 +291,8 @@ export class Hypervisor {
     this.reservedFrames -= d.memFrames;
     d.life = 'dead';
     this.domains.delete(d.id);
+    this.byId[d.id] = undefined;
+    this.grantViewById[d.id] = undefined;
     this.counters.domainsDestroyed++;
     this.note(d, 'destroyed');
   }
