@@ -8,7 +8,7 @@ import { Histogram } from '../hw/histogram';
 import type { Handler } from '../hw/engine';
 import type { Domain } from './domain';
 
-export class Vcpu {
+export class Vcpu implements Handler {
   runstate: Runstate = 'offline';
   private since = 0;
   /** Time in each runstate up to `since`. Fields rather than an object of their own, like the
@@ -19,9 +19,12 @@ export class Vcpu {
   private tOffline = 0;
   /** The pCPU it runs on or is queued for (Xen's v->processor). */
   processor: number;
-  /** Hard affinity: the pCPUs it may run on (a list, and a mask for O(1) membership). */
+  /** Hard affinity: the pCPUs it may run on, as a list and as a bitmap for O(1) membership:
+   *  pCPUs 0-63 in two words of the vCPU itself, any beyond in an array. */
   private affinityList: number[] = [];
-  private affinityMask = new Uint8Array(0);
+  private affLo = 0;
+  private affHi = 0;
+  private affBeyond: Uint8Array | null = null;
   /** Guest state: blocked in SCHEDOP_block, program ended (down), paused by the scheduler (parked). */
   blocked = false;
   /** Waiting for an I/O instruction to complete (an ioreq at the device model). */
@@ -46,8 +49,8 @@ export class Vcpu {
   /** An operation waiting for the owed hypervisor time to be paid first. */
   pendingOp: GuestOp | number | undefined;
   blockTimerAt = -1;
-  /** The engine handler of its one-shot timer, made once (see SchedulingCore.armBlockTimer). */
-  blockTimerHandler: Handler | undefined;
+  /** What its one-shot timer's expiry does (set by SchedulingCore.armBlockTimer). */
+  onTimer: ((v: Vcpu) => void) | undefined;
   /** Running time by mode, for where-the-time-went reports (added by the pCPU's accounting). */
   ranUser = 0;
   ranKernel = 0;
@@ -71,8 +74,16 @@ export class Vcpu {
 
   set affinity(cpus: number[]) {
     this.affinityList = cpus;
-    this.affinityMask = new Uint8Array(cpus.reduce((m, p) => Math.max(m, p + 1), 0));
-    for (const p of cpus) if (Number.isInteger(p) && p >= 0) this.affinityMask[p] = 1;
+    this.affLo = 0;
+    this.affHi = 0;
+    const top = cpus.reduce((m, p) => Math.max(m, p + 1), 0);
+    this.affBeyond = top > 64 ? new Uint8Array(top) : null;
+    for (const p of cpus) {
+      if (!Number.isInteger(p) || p < 0) continue;
+      if (p < 32) this.affLo |= 1 << p;
+      else if (p < 64) this.affHi |= 1 << (p - 32);
+      else this.affBeyond![p] = 1;
+    }
   }
 
   get name(): string {
@@ -109,6 +120,15 @@ export class Vcpu {
   }
 
   canRunOn(pcpu: number): boolean {
-    return this.affinityMask[pcpu] === 1;
+    if (pcpu < 32) return pcpu >= 0 && ((this.affLo >>> pcpu) & 1) === 1;
+    if (pcpu < 64) return ((this.affHi >>> (pcpu - 32)) & 1) === 1;
+    return this.affBeyond !== null && this.affBeyond[pcpu] === 1;
+  }
+
+  /** Its one-shot timer's engine event; the tag is the deadline it was armed for, so a timer
+   *  re-armed or cleared since is recognised as stale. The vCPU is the handler itself, so the
+   *  event touches no object of its own. */
+  fire(deadline: number): void {
+    if (this.blockTimerAt === deadline) this.onTimer!(this);
   }
 }

@@ -46,6 +46,8 @@ export class SchedulingCore implements SchedCore {
   private executing = -1;
   /** How many pCPUs run idle (Xen's idlers mask, as a count: wake-ups skip the search when 0). */
   idlePcpus: number;
+  /** A vCPU's one-shot timer expired (one function shared by every vCPU). */
+  private readonly timerExpired = (v: Vcpu): void => this.hooks.timerExpired(v);
 
   constructor(
     private readonly engine: Engine,
@@ -155,8 +157,8 @@ export class SchedulingCore implements SchedCore {
   armBlockTimer(v: Vcpu, at: number): void {
     v.blockTimerAt = at;
     // The event's tag is the deadline: a timer re-armed or cleared since is recognised as stale.
-    v.blockTimerHandler ??= { fire: (deadline: number) => { if (v.blockTimerAt === deadline) this.hooks.timerExpired(v); } };
-    this.engine.at(Math.max(at, this.engine.now), v.blockTimerHandler, at);
+    v.onTimer ??= this.timerExpired;
+    this.engine.at(Math.max(at, this.engine.now), v, at);
   }
 
   // ---- the per-pCPU machinery ----
