@@ -224,7 +224,7 @@ export class Hypervisor {
 
   /** XEN_DOMCTL_pausedomain: the controller pause count goes up; vCPUs come off the CPUs. */
   pause(id: number): number {
-    const d = this.domains.get(id);
+    const d = this.domain(id);
     if (!d) return -ESRCH;
     d.pauseCount++;
     for (const v of d.vcpus) this.core.sleep(v);
@@ -234,7 +234,7 @@ export class Hypervisor {
 
   /** XEN_DOMCTL_unpausedomain. Unpausing a domain that is not paused is -EINVAL. */
   unpause(id: number): number {
-    const d = this.domains.get(id);
+    const d = this.domain(id);
     if (!d) return -ESRCH;
     if (d.pauseCount === 0) return -EINVAL;
     d.pauseCount--;
@@ -245,7 +245,7 @@ export class Hypervisor {
 
   /** SCHEDOP_shutdown or a remote shutdown: records the reason and stops every vCPU. */
   shutdown(id: number, reason: ShutdownReason): number {
-    const d = this.domains.get(id);
+    const d = this.domain(id);
     if (!d) return -ESRCH;
     if (d.shutdownReason !== undefined) return 0;
     d.shutdownReason = reason;
@@ -256,14 +256,14 @@ export class Hypervisor {
 
   /** A guest misbehaved badly enough to be killed: shutdown with reason crash. */
   crash(id: number, why: string): number {
-    const d = this.domains.get(id);
+    const d = this.domain(id);
     if (d) this.note(d, `crashed: ${why}`);
     return this.shutdown(id, 'crash');
   }
 
   /** XEN_DOMCTL_destroydomain: alive → dying → dead; the domain leaves the table. */
   destroy(id: number): number {
-    const d = this.domains.get(id);
+    const d = this.domain(id);
     if (!d || d.life !== 'alive') return -ESRCH;
     d.life = 'dying';
     for (const v of d.vcpus) this.core.sleep(v);
