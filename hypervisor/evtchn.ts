@@ -60,9 +60,8 @@ export function virqKind(virq: number): VirqKind {
 
 export class EventChannels {
   readonly counters: EvtchnCounters = { sends: 0, sendsDropped: 0, pendingAlreadySet: 0, kicks: 0, virqsRaised: 0 };
-  private readonly tables = new Map<number, PortTable>();
-  /** The same tables indexed by domain id, for the lookups of every send and VIRQ: an array
-   *  slot rather than a probe of a hash table holding every domain's entry. */
+  /** Each domain's port table, indexed by domain id: the lookup of every send and VIRQ is an
+   *  array slot rather than a probe of a hash table holding every domain's entry. */
   private readonly byId: (PortTable | undefined)[] = [];
   private readonly globalVirqOwner = new Int32Array(NR_VIRQS).fill(NO_OWNER);
 
@@ -76,9 +75,8 @@ export class EventChannels {
   initDomain(id: number): number {
     const d = this.deps.domain(id);
     if (d === undefined) return -ESRCH;
-    if (this.tables.has(id)) return -EEXIST;
+    if (this.table(id) !== undefined) return -EEXIST;
     const t = new PortTable(id, d.sharedInfo, d.maxPorts, d.nrVcpus);
-    this.tables.set(id, t);
     this.byId[id] = t;
     return 0;
   }
@@ -88,7 +86,6 @@ export class EventChannels {
     const t = this.table(id);
     if (t === undefined) return -ESRCH;
     this.closeAll(t);
-    this.tables.delete(id);
     this.byId[id] = undefined;
     for (let v = 0; v < NR_VIRQS; v++) if (this.globalVirqOwner[v] === id) this.globalVirqOwner[v] = NO_OWNER;
     return 0;
@@ -99,7 +96,7 @@ export class EventChannels {
     const t = this.target(caller, dom);
     if (typeof t === 'number') return t;
     const rid = remoteDom === DOMID_SELF ? caller : remoteDom;
-    if (!this.tables.has(rid)) return -ESRCH;
+    if (this.table(rid) === undefined) return -ESRCH;
     const port = t.take();
     if (port >= 0) t.set(port, ECS.unbound, rid, 0, 0);
     return port < 0 ? -ENOSPC : port;
@@ -260,7 +257,8 @@ export class EventChannels {
   /** Broken internal state, one message each; empty when all is well. */
   checkInvariants(): string[] {
     const out: string[] = [];
-    for (const t of this.tables.values()) {
+    for (const t of this.byId) {
+      if (t === undefined) continue;
       if (t.state[RESERVED_PORT] !== ECS.reserved || t.isFree(RESERVED_PORT)) out.push(`dom${t.id}: port 0 not reserved`);
       for (let p = 1; p < t.limit; p++) this.checkPort(t, p, out);
       this.checkVirqSlots(t, out);
@@ -268,7 +266,7 @@ export class EventChannels {
     }
     for (let v = 0; v < NR_VIRQS; v++) {
       const o = this.globalVirqOwner[v]!;
-      if (o !== NO_OWNER && !this.tables.has(o)) out.push(`global virq ${v} owned by missing dom${o}`);
+      if (o !== NO_OWNER && this.table(o) === undefined) out.push(`global virq ${v} owned by missing dom${o}`);
     }
     return out;
   }
