@@ -10,16 +10,26 @@ import type { GuestOp, GuestProgram } from '../../hypervisor/public/guest';
 export class ProgramChain implements GuestProgram {
   private current: GuestProgram | undefined;
   private index = 0;
+  private parts: readonly (() => GuestProgram)[];
 
-  constructor(private readonly parts: readonly (() => GuestProgram)[]) {}
+  constructor(parts: readonly (() => GuestProgram)[]) {
+    this.parts = parts;
+  }
 
   next(...args: [] | [number]): IteratorResult<GuestOp | number, void> {
     let input: number | undefined = args[0];
     for (;;) {
       if (this.current === undefined) {
         if (this.index >= this.parts.length) return { done: true, value: undefined };
-        this.current = this.parts[this.index++]!();
+        const part = this.parts[this.index++]!();
         input = undefined; // a new program's first step receives nothing, as after a yield*
+        if (part instanceof ProgramChain && part.current === undefined) {
+          // A chain that has not started is its remaining parts: run them here, one level up.
+          this.parts = [...part.parts.slice(part.index), ...this.parts.slice(this.index)];
+          this.index = 0;
+          continue;
+        }
+        this.current = part;
       }
       const r = this.current.next(input as number);
       if (!r.done) return r;

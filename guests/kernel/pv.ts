@@ -7,7 +7,7 @@
 // A watch on its vbd directory makes it connect disks attached later and close those the
 // toolstack takes away (block hotplug), the next time it waits.
 import type { KernelCosts } from '../../hw/platforms/profile';
-import { block, compute, type VcpuEnv } from '../../hypervisor/public/guest';
+import { block, compute, type GuestOp, type VcpuEnv } from '../../hypervisor/public/guest';
 import { PortDispatch } from '../../hypervisor/public/evtchn_dispatch';
 import { GrantAllocator } from './grants';
 import { PageAllocator } from './pages';
@@ -48,11 +48,16 @@ export class PvKernel implements XenbusHost {
 
   /** Spends the charged kernel time now. */
   *settle(): KGen {
-    if (this.owedNs > 0) {
-      const ns = this.owedNs;
-      this.owedNs = 0;
-      yield compute(ns, 'kernel');
-    }
+    const owed = this.takeOwed();
+    if (owed) yield owed;
+  }
+
+  /** The charged kernel time as one compute operation, now no longer owed; none if nothing is. */
+  private takeOwed(): GuestOp | undefined {
+    if (this.owedNs <= 0) return undefined;
+    const ns = this.owedNs;
+    this.owedNs = 0;
+    return compute(ns, 'kernel');
   }
 
   /** Sleeps until an event arrives (SCHEDOP_block), then runs the upcall handler, and then the
@@ -62,7 +67,8 @@ export class PvKernel implements XenbusHost {
     this.upcalls++;
     this.charge(this.costs.irqEntryNs);
     this.events.dispatch();
-    yield* this.settle();
+    const owed = this.takeOwed(); // settle() without a generator level of its own: every I/O waits here
+    if (owed) yield owed;
     if (this.hotplug.pending && !this.hotplug.busy) yield* this.rescanDisks();
   }
 

@@ -7,7 +7,7 @@
 import { block, compute } from '../../hypervisor/public/guest';
 import { Histogram } from '../../hw/histogram';
 import type { RandomStream } from '../../hw/rng';
-import type { BlockDevice, KGen } from '../kernel/types';
+import type { BlockDevice, BlockIo, KGen } from '../kernel/types';
 import type { Workload, WorkloadStats } from './workload';
 
 export type FioRw = 'read' | 'write' | 'randread' | 'randwrite' | 'rw';
@@ -96,7 +96,9 @@ export class FioJob {
       while (this.seq < perPhase && inflight < slots.length && dev.canSubmit()) {
         const slot = slots.find((s) => !s.busy)!;
         const block = this.pickBlock(order, blocks);
-        yield* this.issue(k, dev, slot, block, () => inflight--);
+        const io = this.prepare(k, slot, block, () => inflight--);
+        yield compute(k.syscallNs, 'kernel'); // io_submit
+        yield* dev.submit(io);
         inflight++;
         queued = true;
         if (gap > 0) break;
@@ -117,15 +119,16 @@ export class FioJob {
     return b;
   }
 
-  private *issue(k: IoKernel, dev: BlockDevice, slot: Slot, block: number, release: () => void): KGen {
+  /** One I/O of the job on `slot`, its pages filled if it writes; submitted by run() itself, as
+   *  a separate generator would be one more level resumed at every step of the submission. */
+  private prepare(k: IoKernel, slot: Slot, block: number, release: () => void): BlockIo {
     const write = this.phase === 'write' || this.opts.rw === 'write' || this.opts.rw === 'randwrite' || (this.opts.rw === 'rw' && block % 2 === 1);
     const offset = block * this.opts.bs;
     if (write) for (let p = 0; p < slot.gfns.length; p++) fillPattern(k.page(slot.gfns[p]!)!, offset + p * PAGE, this.seed);
     slot.busy = true;
     const start = k.now();
     const verifying = this.phase === 'verify';
-    yield compute(k.syscallNs, 'kernel');
-    yield* dev.submit({
+    return {
       op: write ? 'write' : 'read',
       sector: offset / 512,
       count: this.opts.bs / 512,
@@ -141,7 +144,7 @@ export class FioJob {
         }
         if (verifying && status === 0 && !slot.gfns.every((g, p) => checkPattern(k.page(g)!, offset + p * PAGE, this.seed))) this.verifyErrors++;
       },
-    });
+    };
   }
 }
 

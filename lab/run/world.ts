@@ -244,9 +244,9 @@ function makeWorkload(w: World, g: GuestEntry, spec: WorkloadSpec): Workload {
           if (env.vcpu !== 0) return idle().kernel(env);
           return chain(
             () => bootKernel(g, env),
-            function* () { // after boot: the disk the kernel found
+            () => { // after boot: the job runs on the disk the kernel found (a program of its own, not one level down)
               const disk = g.native ? g.native.virtio ?? g.native.disk : g.kernel!.disks.find((b) => b.devid === devid);
-              if (disk) yield* job.run(ioKernel(g.native ?? g.kernel!, env), disk);
+              return disk ? job.run(ioKernel(g.native ?? g.kernel!, env), disk) : chain();
             },
             function* () { if (spec.then === 'poweroff') yield* powerOff(g.kernel?.disks ?? []); for (;;) yield block(); },
           );
