@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
   };
   console.log(`${o.domains} domains, ${o.kind}, ${windows - 1} windows of ${o.window} simulated s each (after one discarded)`);
-  for (const x of builds) console.log(`${x.label} ${x.rev.padEnd(12)} ${ns(x).toFixed(0).padStart(6)} wall ns per event, median window ${median(x).toFixed(0)}  (windows: ${x.perWindow.map((v) => v.toFixed(0)).join(' ')})`);
+  for (const x of builds) console.log(`${x.label} ${x.rev.padEnd(12)} ${ns(x).toFixed(0).padStart(6)} wall ns per event, median window ${median(x).toFixed(0)}, ${x.events} events  (windows: ${x.perWindow.map((v) => v.toFixed(0)).join(' ')})`);
   console.log(`B/A ${(ns(b) / ns(a)).toFixed(3)} in all, ${(median(b) / median(a)).toFixed(3)} by median window  (below 1: B is faster)`);
   if (a.events !== b.events) console.log(`note: the builds simulate differently (${a.events} and ${b.events} events): compare per event, and check why`);
 }
