@@ -56,25 +56,27 @@ export class Histogram {
   }
 
   get count(): number {
-    if (pending > 0) Histogram.addPending();
-    return this.n;
+    return this.settled().n;
   }
 
   get sum(): number {
-    if (pending > 0) Histogram.addPending();
-    return this.total;
+    return this.settled().total;
   }
 
   /** The exact minimum (Infinity before the first record). */
   get min(): number {
-    if (pending > 0) Histogram.addPending();
-    return this.lo;
+    return this.settled().lo;
   }
 
   /** The exact maximum (0 before the first record). */
   get max(): number {
+    return this.settled().hi;
+  }
+
+  /** This histogram with every waiting record added (to it and to every other). */
+  private settled(): this {
     if (pending > 0) Histogram.addPending();
-    return this.hi;
+    return this;
   }
 
   get mean(): number {
@@ -94,7 +96,7 @@ export class Histogram {
   }
 
   merge(other: Histogram): void {
-    if (pending > 0) Histogram.addPending();
+    this.settled();
     while (this.counts.length < other.counts.length) this.counts.push(0);
     for (let i = 0; i < other.counts.length; i++) this.counts[i]! += other.counts[i]!;
     this.n += other.n;
