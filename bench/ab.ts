@@ -47,7 +47,7 @@ type Maker = (domains: number, kind: Kind, simSeconds: number) => Stepper;
 async function bundle(rev: string, label: string): Promise<string> {
   const outDir = join(ROOT, 'node_modules', '.cache', 'pvlab-ab'); // inside the tree, so the bundle's packages resolve
   mkdirSync(outDir, { recursive: true });
-  const outfile = join(outDir, `${label}.mjs`);
+  const outfile = join(outDir, `${label}-${process.pid}.mjs`); // two runs at once must not share a bundle
   let tree = ROOT;
   let worktree: string | undefined;
   if (rev !== '.') {
@@ -96,6 +96,7 @@ async function main(): Promise<void> {
   for (const [label, rev] of [['A', revA], ['B', revB]] as const) {
     const file = await bundle(rev, label);
     const make = ((await import(pathToFileURL(file).href)) as { make: Maker }).make;
+    rmSync(file); // loaded: the module stays in memory
     builds.push({ label, rev, make, wallMs: 0, events: 0, perWindow: [] });
   }
   const [a, b] = builds as [(typeof builds)[0], (typeof builds)[0]];
