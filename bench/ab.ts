@@ -52,18 +52,24 @@ async function bundle(rev: string, label: string): Promise<string> {
   let worktree: string | undefined;
   if (rev !== '.') {
     worktree = mkdtempSync(join(tmpdir(), 'pvlab-ab-'));
-    execFileSync('git', ['-C', ROOT, 'worktree', 'add', '--detach', '--force', worktree, rev], { stdio: 'ignore' });
-    symlinkSync(join(ROOT, 'node_modules'), join(worktree, 'node_modules'));
     tree = worktree;
   }
   try {
+    if (worktree) {
+      execFileSync('git', ['-C', ROOT, 'worktree', 'add', '--detach', '--force', worktree, rev], { stdio: 'ignore' });
+      symlinkSync(join(ROOT, 'node_modules'), join(worktree, 'node_modules'));
+    }
     await build({
       stdin: { contents: ENTRY, resolveDir: join(tree, 'bench'), loader: 'ts', sourcefile: `ab-${label}.ts` },
       bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile, logLevel: 'error',
     });
   } finally {
     if (worktree) {
-      execFileSync('git', ['-C', ROOT, 'worktree', 'remove', '--force', worktree], { stdio: 'ignore' });
+      try {
+        execFileSync('git', ['-C', ROOT, 'worktree', 'remove', '--force', worktree], { stdio: 'ignore' });
+      } catch {
+        // not added (or already gone): the directory below is all there is to remove
+      }
       rmSync(worktree, { recursive: true, force: true });
     }
   }
@@ -89,6 +95,14 @@ async function main(): Promise<void> {
   const [revA, revB] = cmd.processedArgs as [string, string];
   const o = cmd.opts<{ kind: string; domains: number; windows: number; window: number }>();
   if (!(KINDS as readonly string[]).includes(o.kind)) cmd.error(`--kind must be one of ${KINDS.join(', ')}`);
+  for (const rev of [revA, revB]) {
+    if (rev === '.') continue;
+    try {
+      execFileSync('git', ['-C', ROOT, 'rev-parse', '--verify', '--quiet', `${rev}^{commit}`], { stdio: 'ignore' });
+    } catch {
+      cmd.error(`bench:ab: '${rev}' is not a commit of this repository`);
+    }
+  }
   const windows = Math.round(o.windows);
   const simSeconds = windows * o.window + 1;
 

@@ -2,7 +2,7 @@
 // bundled with esbuild, run in one process. Its speed figures are not asserted (no test
 // measures wall time); what is asserted is that it ran both builds over the same simulated
 // windows and that one revision bundled twice simulates exactly the same events.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -22,5 +22,12 @@ describe('npm run bench:ab', () => {
     expect(out).toMatch(/^B\/A \d+\.\d{3} in all/m);
     expect(out).not.toMatch(/simulate differently/);
     expect(execFileSync('git', ['-C', ROOT, 'worktree', 'list'], { encoding: 'utf8' })).not.toMatch(/pvlab-ab-/); // worktrees removed
+  });
+
+  it('refuses a revision that is not a commit, in one line, leaving nothing behind', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/ab.ts', 'no-such-revision'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr.trim()).toBe("bench:ab: 'no-such-revision' is not a commit of this repository");
+    expect(execFileSync('git', ['-C', ROOT, 'worktree', 'list'], { encoding: 'utf8' })).not.toMatch(/pvlab-ab-/);
   });
 });
