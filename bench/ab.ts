@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { build } from 'esbuild';
+import { stats } from './stats';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const KINDS = ['all', 'fio', 'cpu-burn', 'cpu-periodic'] as const;
@@ -130,10 +131,7 @@ async function main(): Promise<void> {
   const ns = (x: typeof a) => (x.wallMs * 1e6) / x.events;
   // Interference from the host only ever adds time, in bursts: the median window is the
   // steadier estimate, the total the one that counts every event.
-  const median = (x: typeof a) => {
-    const v = [...x.perWindow].sort((p, q) => p - q);
-    return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
-  };
+  const median = (x: typeof a) => stats(x.perWindow).median;
   console.log(`${o.domains} domains, ${o.kind}, ${windows - 1} windows of ${o.window} simulated s each (after one discarded)`);
   for (const x of builds) console.log(`${x.label} ${x.rev.padEnd(12)} ${ns(x).toFixed(0).padStart(6)} wall ns per event, median window ${median(x).toFixed(0)}, ${x.events} events  (windows: ${x.perWindow.map((v) => v.toFixed(0)).join(' ')})`);
   console.log(`B/A ${(ns(b) / ns(a)).toFixed(3)} in all, ${(median(b) / median(a)).toFixed(3)} by median window  (below 1: B is faster)`);

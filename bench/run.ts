@@ -4,6 +4,7 @@
 // `-- --only NAME` runs one. Wall-clock speed is measured here and never asserted in tests.
 import { engineModel, referenceModel } from './engine';
 import { scaleScenario } from './scenarios';
+import { stats } from './stats';
 import { runScenario } from '../lab/run/runner';
 import { buildWorld } from '../lab/run/world';
 import { baseScenario, withMode, type CompareMode } from '../lab/compare';
@@ -89,11 +90,6 @@ const BENCHES: Bench[] = [
   { name: 'scale_10_domains_events_per_s', unit: 'events/s (10 domains on 64 pCPUs, steady state: simulated seconds 1-21)', runs: 3, measure: () => steadyEvents(10, 20) },
   { name: 'scale_1000_domains_events_per_s', unit: 'events/s (1000 domains on 64 pCPUs, steady state: simulated seconds 1-4)', runs: 3, noWarmup: true, measure: () => steadyEvents(1000, 3) },
 ];
-
-function stats(xs: number[]): { median: number; min: number; max: number } {
-  const s = [...xs].sort((a, b) => a - b);
-  return { median: s[Math.floor(s.length / 2)]!, min: s[0]!, max: s[s.length - 1]! };
-}
 
 function main(argv: string[]): void {
   const json = argv.includes('--json');
