@@ -39,8 +39,6 @@ export class GrantTable {
   pins = new Uint8Array(0);
   actDomid = new Int32Array(0);
   actMfn = new Int32Array(0);
-  /** Machine frames reached through this table, with how many live mappings each. */
-  readonly mappedMfns = new Map<number, number>();
   /** Set when the granter is destroyed; the table lives on while others still map its frames. */
   dead = false;
 
@@ -59,6 +57,23 @@ export class GrantTable {
   }
   addPins(ref: number, kinds: number, by: 1 | -1): void {
     for (let k = 0; k < PIN_KINDS; k++) if (kinds & (1 << k)) this.pins[ref * PIN_KINDS + k]! += by;
+  }
+
+  /**
+   * Machine frames some domain maps through this table. Derived from the active records (a pinned ref's frame and its pin counts), which map and
+   * unmap keep anyway, rather than kept in a second structure on every map and unmap: only
+   * teardown and the invariant checker ask, by a scan of the table.
+   */
+  mappedFrames(): Set<number> {
+    const out = new Set<number>();
+    for (let ref = 0; ref < this.actMfn.length; ref++) if (this.actMfn[ref] !== NOT_PINNED && this.pinSum(ref, ALL_KINDS) > 0) out.add(this.actMfn[ref]!);
+    return out;
+  }
+
+  /** True while a pinned ref of this table points at `mfn`. */
+  mapsFrame(mfn: number): boolean {
+    for (let ref = 0; ref < this.actMfn.length; ref++) if (this.actMfn[ref] === mfn && this.pinSum(ref, ALL_KINDS) > 0) return true;
+    return false;
   }
 
   addFrames(mfns: number[], pages: Uint8Array[]): void {

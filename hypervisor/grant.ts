@@ -179,7 +179,7 @@ export class GrantTables {
 
   /** True while some domain maps `mfn`: domain teardown must not free such a frame. */
   isFrameMapped(mfn: number): boolean {
-    return this.zombieFrames.has(mfn) || this.doms.get(this.deps.memory.owner(mfn))?.table.mappedMfns.has(mfn) === true;
+    return this.zombieFrames.has(mfn) || this.doms.get(this.deps.memory.owner(mfn))?.table.mapsFrame(mfn) === true;
   }
 
   /**
@@ -194,8 +194,9 @@ export class GrantTables {
     this.doms.delete(id);
     const t = s.table;
     t.dead = true;
-    for (const mfn of t.frames) if (!t.mappedMfns.has(mfn)) this.deps.memory.free(mfn);
-    const retained = [...t.mappedMfns.keys()];
+    const mapped = t.mappedFrames();
+    for (const mfn of t.frames) if (!mapped.has(mfn)) this.deps.memory.free(mfn);
+    const retained = [...mapped];
     for (const mfn of retained) this.zombieFrames.add(mfn);
     return retained;
   }
@@ -290,7 +291,6 @@ export class GrantTables {
     m.table.actDomid[m.ref] = mapper;
     m.table.actMfn[m.ref] = m.mfn;
     m.table.updateStatus(m.ref, GTF_reading | (readonly ? 0 : GTF_writing), 0);
-    bump(m.table.mappedMfns, m.mfn);
   }
 
   /** Drops one mapping: pins, GTF bits when their counts reach 0, and a zombie's frame. */
@@ -304,8 +304,7 @@ export class GrantTables {
       t.actDomid[ref] = NOT_PINNED;
       t.actMfn[ref] = NOT_PINNED;
     }
-    const left = bump(t.mappedMfns, mfn, -1);
-    if (left === 0 && t.dead && this.zombieFrames.delete(mfn) && this.deps.memory.owner(mfn) === t.domid) {
+    if (t.dead && !t.mapsFrame(mfn) && this.zombieFrames.delete(mfn) && this.deps.memory.owner(mfn) === t.domid) {
       this.deps.memory.free(mfn);
     }
   }
@@ -381,8 +380,9 @@ function checkTable(t: GrantTable, want: Expected, out: string[]): void {
     const pinned = t.pinSum(ref, ALL_KINDS) > 0;
     if (pinned !== (t.actDomid[ref] !== NOT_PINNED)) out.push(`dom${t.domid} ref ${ref}: active record disagrees with pins`);
   }
-  const same = t.mappedMfns.size === want.mfns.size && [...want.mfns].every(([mfn, n]) => t.mappedMfns.get(mfn) === n);
-  if (!same) out.push(`dom${t.domid}: mapped-frame counts disagree with maptrack`);
+  const have = t.mappedFrames();
+  const same = have.size === want.mfns.size && [...want.mfns.keys()].every((mfn) => have.has(mfn));
+  if (!same) out.push(`dom${t.domid}: mapped frames disagree with maptrack`);
 }
 
 function inPage(offset: number, len: number): boolean {
