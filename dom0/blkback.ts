@@ -228,9 +228,10 @@ export class Blkback {
       return;
     }
     const data = req.op === 'write' ? gather(f.pages, req) : undefined;
+    const readInto = req.op === 'read' ? segmentViews(f.pages, req) : undefined; // the device writes the pages
     this.inflight++;
     const t0 = env.now();
-    this.target.submit({ op: req.op, sector: req.sector, count: req.count, data }, (result) => {
+    this.target.submit({ op: req.op, sector: req.sector, count: req.count, data, readInto }, (result) => {
       this.stats.latencyNs.record(env.now() - t0);
       f.result = result;
       this.done.push(f);
@@ -281,7 +282,7 @@ export class Blkback {
       this.inflight--;
       this.k.charge(this.k.costs.blockCompleteNs);
       let status = f.result?.status === 'ok' ? BLKIF_RSP_OKAY : BLKIF_RSP_ERROR;
-      if (status === BLKIF_RSP_OKAY && f.req.op === 'read' && f.result?.data) status = this.scatter(env, f, f.result.data);
+      if (status === BLKIF_RSP_OKAY && f.req.op === 'read' && this.opts.mode === 'copy') status = this.copyOut(env, f);
       if (status === BLKIF_RSP_OKAY && f.req.op !== 'flush') this.stats.bytes += f.req.count * 512;
       unmap.push(...f.handles);
       if (this.opts.mode === 'copy') this.scratch.push(...(f.pages as ScratchPage[]));
@@ -295,23 +296,10 @@ export class Blkback {
     if (this.ring && this.inflight === 0 && this.ring.finalCheckForRequests()) yield* this.serve(env);
   }
 
-  private scatter(env: VcpuEnv, f: InFlight, data: Uint8Array): number {
+  /** Copy mode: a read's bytes, in the scratch pages, go to the frontend's granted pages. (In
+   *  map mode the disk wrote them into the granted pages themselves.) */
+  private copyOut(env: VcpuEnv, f: InFlight): number {
     const segs = f.req.segments;
-    if (this.opts.mode === 'map') {
-      let at = 0;
-      segs.forEach((s, i) => {
-        const n = (s.lastSect - s.firstSect + 1) * 512;
-        f.pages[i]!.set(data.subarray(at, at + n), s.firstSect * 512);
-        at += n;
-      });
-      return BLKIF_RSP_OKAY;
-    }
-    let at = 0;
-    segs.forEach((s, i) => {
-      const n = (s.lastSect - s.firstSect + 1) * 512;
-      f.pages[i]!.set(data.subarray(at, at + n), s.firstSect * 512);
-      at += n;
-    });
     const st = gnttabCopy(env, segs.map((s, i) => copyOp(s.gref, this.frontDom, f.pages[i]!, 'out')));
     this.stats.grantCopies += st.length;
     return st.every((x) => x === GNTST.okay) ? BLKIF_RSP_OKAY : BLKIF_RSP_ERROR;
@@ -362,6 +350,11 @@ function copyOp(gref: number, dom: number, scratch: Uint8Array, dir: 'in' | 'out
 }
 
 /** A write's bytes, gathered from its segments in order. */
+/** The sectors of each segment within its page, in order: where a read's bytes land. */
+function segmentViews(pages: Uint8Array[], req: ValidRequest): Uint8Array[] {
+  return req.segments.map((s, i) => pages[i]!.subarray(s.firstSect * 512, (s.lastSect + 1) * 512));
+}
+
 function gather(pages: Uint8Array[], req: ValidRequest): Uint8Array {
   const out = new Uint8Array(req.count * 512);
   let at = 0;

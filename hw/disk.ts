@@ -5,7 +5,9 @@
 // `submit(req, done)`. `done` is always called later, through the engine, never re-entrantly.
 //
 // Data semantics: a write's bytes are copied at submit (the caller may reuse its buffer) and
-// land on the medium at completion; a read copies the medium at completion. So a read issued
+// land on the medium at completion; a read copies the medium at completion, into the buffers
+// the request names (`readInto`, as a device DMAs into a request's pages) or else into a fresh
+// buffer of the result. So a read issued
 // while a write to the same sectors is in flight sees the old or the new bytes according to
 // which completes first, as on a real device. There is no volatile write cache: data is
 // durable at completion, and a flush only costs the model's flush time (like an NVMe or SCSI
@@ -32,6 +34,9 @@ export interface DiskRequest {
   readonly count: number;
   /** A write's bytes: exactly count × 512 of them. */
   readonly data?: Uint8Array;
+  /** Where a read's bytes go, in order: views adding up to exactly count × 512 bytes, written
+   *  at completion. Without it the result carries a fresh buffer. */
+  readonly readInto?: readonly Uint8Array[];
 }
 
 /** Why a request was refused (kept precise here; a backend maps it to BLKIF_RSP_ERROR). */
@@ -39,7 +44,7 @@ export type DiskFault = 'bad-op' | 'bad-count' | 'out-of-range' | 'bad-buffer';
 
 export interface DiskResult {
   readonly status: 'ok' | 'error';
-  /** A read's bytes, a fresh copy owned by the caller. */
+  /** A read's bytes, a fresh copy owned by the caller (none when the read named `readInto`). */
   readonly data?: Uint8Array;
   readonly reason?: DiskFault;
 }
@@ -55,7 +60,18 @@ export function checkRequest(req: DiskRequest, sizeSectors: number): DiskFault |
   if (req.op === 'write' && (!(req.data instanceof Uint8Array) || req.data.length !== req.count * SECTOR_SIZE)) {
     return 'bad-buffer';
   }
+  if (req.op === 'read' && req.readInto !== undefined && !holds(req.readInto, req.count * SECTOR_SIZE)) return 'bad-buffer';
   return undefined;
+}
+
+function holds(views: readonly Uint8Array[], bytes: number): boolean {
+  if (!Array.isArray(views)) return false;
+  let n = 0;
+  for (const v of views) {
+    if (!(v instanceof Uint8Array)) return false;
+    n += v.length;
+  }
+  return n === bytes;
 }
 
 /** Always-on counters of one disk. */
@@ -83,6 +99,7 @@ class DiskCommand implements Handler {
   sector = 0;
   count = 0;
   data: Uint8Array | undefined;
+  into: readonly Uint8Array[] | undefined;
   done: DiskDone | undefined;
   submitNs = 0;
   fault: DiskFault | undefined;
@@ -94,9 +111,11 @@ class DiskCommand implements Handler {
   }
 }
 
-/** Where a disk's bytes live. Reads return a fresh copy; unwritten sectors read as zeros. */
+/** Where a disk's bytes live. Reads return a fresh copy or fill the given views, in order;
+ *  unwritten sectors read as zeros. */
 interface SectorStore {
   read(sector: number, count: number): Uint8Array;
+  readInto(sector: number, into: readonly Uint8Array[]): void;
   write(sector: number, data: Uint8Array): void;
   close(): void;
 }
@@ -109,15 +128,29 @@ class MemoryStore implements SectorStore {
 
   read(sector: number, count: number): Uint8Array {
     const out = zeroedBytes(count * SECTOR_SIZE);
-    const offset = sector * SECTOR_SIZE;
-    for (let pos = 0; pos < out.length; ) {
+    this.copyOut(sector * SECTOR_SIZE, out, false);
+    return out;
+  }
+
+  readInto(sector: number, into: readonly Uint8Array[]): void {
+    let offset = sector * SECTOR_SIZE;
+    for (const dest of into) {
+      this.copyOut(offset, dest, true);
+      offset += dest.length;
+    }
+  }
+
+  /** The medium from byte `offset` into all of `dest`; unwritten chunks as zeros, unless
+   *  `dest` is known to be zeroed already. */
+  private copyOut(offset: number, dest: Uint8Array, zero: boolean): void {
+    for (let pos = 0; pos < dest.length; ) {
       const at = (offset + pos) % CHUNK_BYTES;
-      const len = Math.min(CHUNK_BYTES - at, out.length - pos);
+      const len = Math.min(CHUNK_BYTES - at, dest.length - pos);
       const bytes = this.chunks.get(Math.floor((offset + pos) / CHUNK_BYTES));
-      if (bytes) out.set(bytes.subarray(at, at + len), pos);
+      if (bytes) dest.set(bytes.subarray(at, at + len), pos);
+      else if (zero) dest.fill(0, pos, pos + len);
       pos += len;
     }
-    return out;
   }
 
   write(sector: number, data: Uint8Array): void {
@@ -174,12 +207,23 @@ class ImageFileStore implements SectorStore {
 
   read(sector: number, count: number): Uint8Array {
     const out = new Uint8Array(count * SECTOR_SIZE);
-    for (let done = 0; done < out.length; ) {
-      const n = readSync(this.fd, out, done, out.length - done, sector * SECTOR_SIZE + done);
-      if (n === 0) break; // past the end of the file: zeros
-      done += n;
-    }
+    this.readInto(sector, [out]);
     return out;
+  }
+
+  readInto(sector: number, into: readonly Uint8Array[]): void {
+    let offset = sector * SECTOR_SIZE;
+    for (const dest of into) {
+      for (let done = 0; done < dest.length; ) {
+        const n = readSync(this.fd, dest, done, dest.length - done, offset + done);
+        if (n === 0) {
+          dest.fill(0, done); // past the end of the file: zeros
+          break;
+        }
+        done += n;
+      }
+      offset += dest.length;
+    }
   }
 
   write(sector: number, data: Uint8Array): void {
@@ -193,6 +237,8 @@ class ImageFileStore implements SectorStore {
     this.fd = -1;
   }
 }
+
+const OK: DiskResult = Object.freeze({ status: 'ok' });
 
 /** Consumed queue slots tolerated before the queue array is compacted (amortised O(1)). */
 const QUEUE_COMPACT_AT = 1024;
@@ -251,6 +297,7 @@ export class Disk {
     c.sector = req.sector;
     c.count = req.count;
     c.data = req.op === 'write' ? req.data!.slice() : undefined;
+    c.into = req.op === 'read' ? req.readInto : undefined;
     const depth = this.outstanding + 1;
     this.stats.depth.record(depth);
     if (depth > this.stats.maxDepth) this.stats.maxDepth = depth;
@@ -278,6 +325,7 @@ export class Disk {
     }
     c.done = undefined;
     c.data = undefined;
+    c.into = undefined;
     this.pool.push(c);
     done(result);
   }
@@ -310,17 +358,19 @@ export class Disk {
         s.reads++;
         s.bytesRead += c.count * SECTOR_SIZE;
         s.readLatency.record(latency);
-        return { status: 'ok', data: this.store.read(c.sector, c.count) };
+        if (c.into === undefined) return { status: 'ok', data: this.store.read(c.sector, c.count) };
+        this.store.readInto(c.sector, c.into);
+        return OK;
       }
       case 'write':
         s.writes++;
         s.bytesWritten += c.count * SECTOR_SIZE;
         s.writeLatency.record(latency);
         this.store.write(c.sector, c.data!);
-        return { status: 'ok' };
+        return OK;
       case 'flush':
         s.flushes++;
-        return { status: 'ok' };
+        return OK;
     }
   }
 }

@@ -120,6 +120,33 @@ describe('disk contents', () => {
     expect(seen!.every((b) => b === 5)).toBe(true);
   });
 
+  test('a read into the caller\'s views fills them in order, zeros where never written, and carries no buffer', () => {
+    const { engine, disk } = newDisk('nvme-modern', MiB);
+    const data = Uint8Array.from({ length: 3 * SECTOR_SIZE }, (_, i) => 1 + (i % 251));
+    once(engine, disk, { op: 'write', sector: 7, count: 3, data }); // sectors 7-9: across a 4 KiB chunk boundary
+    // sectors 6-11 into three views of different pages (at offsets, of 1, 2 and 3 sectors), over old contents
+    const pages = [0, 1, 2].map(() => new Uint8Array(4096).fill(0xee));
+    const views = [pages[0]!.subarray(512, 1024), pages[1]!.subarray(0, 1024), pages[2]!.subarray(2048, 3584)];
+    const { result } = once(engine, disk, { op: 'read', sector: 6, count: 6, readInto: views });
+    expect(result).toEqual({ status: 'ok' });
+    const expected = new Uint8Array(6 * SECTOR_SIZE);
+    expected.set(data, SECTOR_SIZE);
+    expect(Buffer.concat(views).equals(Buffer.from(expected))).toBe(true);
+    expect(pages[0]!.subarray(0, 512).every((b) => b === 0xee) && pages[0]!.subarray(1024).every((b) => b === 0xee)).toBe(true);
+    expect(pages[2]!.subarray(0, 2048).every((b) => b === 0xee) && pages[2]!.subarray(3584).every((b) => b === 0xee)).toBe(true);
+    expect(disk.stats.bytesRead).toBe(6 * SECTOR_SIZE);
+  });
+
+  test('a read into views lands at completion, like the fresh buffer of a read without them', () => {
+    const { engine, disk } = newDisk('scsi-10k-2003', MiB);
+    const into = new Uint8Array(SECTOR_SIZE).fill(1);
+    disk.submit({ op: 'write', sector: 0, count: 1, data: new Uint8Array(SECTOR_SIZE).fill(5) }, () => {});
+    disk.submit({ op: 'read', sector: 0, count: 1, readInto: [into] }, () => {});
+    expect(into.every((b) => b === 1)).toBe(true); // nothing before completion
+    engine.run();
+    expect(into.every((b) => b === 5)).toBe(true); // FIFO: the write landed first
+  });
+
   test('on an HDD, served in FIFO order, a read queued before a write sees the old bytes', () => {
     const { engine, disk } = newDisk('scsi-10k-2003', MiB);
     let seen: Uint8Array | undefined;
@@ -151,6 +178,10 @@ describe('image file backing', () => {
     expect(Buffer.from(back).equals(Buffer.from(data))).toBe(true);
     const untouched = once(second.engine, second.disk, { op: 'read', sector: 0, count: 8 }).result.data!;
     expect(untouched.every((b) => b === 0)).toBe(true);
+    const views = [new Uint8Array(3 * SECTOR_SIZE).fill(9), new Uint8Array(6 * SECTOR_SIZE).fill(9)];
+    expect(once(second.engine, second.disk, { op: 'read', sector: 12_344, count: 9, readInto: views }).result.status).toBe('ok');
+    expect(views[0]!.subarray(0, SECTOR_SIZE).every((b) => b === 0)).toBe(true);
+    expect(Buffer.concat([views[0]!.subarray(SECTOR_SIZE), views[1]!]).equals(Buffer.from(data))).toBe(true);
     second.disk.close();
   });
 });
@@ -166,6 +197,8 @@ describe('bad requests', () => {
     ['of zero sectors', { op: 'read', sector: 0, count: 0 }, 'bad-count'],
     ['a write with a short buffer', { op: 'write', sector: 0, count: 2, data: new Uint8Array(SECTOR_SIZE) }, 'bad-buffer'],
     ['a write without a buffer', { op: 'write', sector: 0, count: 1 }, 'bad-buffer'],
+    ['a read into views one byte short', { op: 'read', sector: 0, count: 2, readInto: [new Uint8Array(SECTOR_SIZE), new Uint8Array(SECTOR_SIZE - 1)] }, 'bad-buffer'],
+    ['a read into something not bytes', { op: 'read', sector: 0, count: 1, readInto: [new Uint16Array(256) as unknown as Uint8Array] }, 'bad-buffer'],
     ['an unknown op', { op: 'trim' as 'read', sector: 0, count: 1 }, 'bad-op'],
   ];
 
