@@ -227,11 +227,10 @@ export class Blkback {
       this.respond(env, req.id, req.operation, BLKIF_RSP_ERROR);
       return;
     }
-    const data = req.op === 'write' ? gather(f.pages, req) : undefined;
-    const readInto = req.op === 'read' ? segmentViews(f.pages, req) : undefined; // the device writes the pages
+    const sg = req.op === 'flush' ? undefined : segmentViews(f.pages, req); // the device reads or writes the pages
     this.inflight++;
     const t0 = env.now();
-    this.target.submit({ op: req.op, sector: req.sector, count: req.count, data, readInto }, (result) => {
+    this.target.submit({ op: req.op, sector: req.sector, count: req.count, sg }, (result) => {
       this.stats.latencyNs.record(env.now() - t0);
       f.result = result;
       this.done.push(f);
@@ -349,19 +348,8 @@ function copyOp(gref: number, dom: number, scratch: Uint8Array, dir: 'in' | 'out
     : { source: local, dest: remote, len: 4096, flags: GNTCOPY_dest_gref };
 }
 
-/** A write's bytes, gathered from its segments in order. */
-/** The sectors of each segment within its page, in order: where a read's bytes land. */
+/** The sectors of each segment within its page, in order: the request's scatter-gather list. */
 function segmentViews(pages: Uint8Array[], req: ValidRequest): Uint8Array[] {
   return req.segments.map((s, i) => pages[i]!.subarray(s.firstSect * 512, (s.lastSect + 1) * 512));
 }
 
-function gather(pages: Uint8Array[], req: ValidRequest): Uint8Array {
-  const out = new Uint8Array(req.count * 512);
-  let at = 0;
-  req.segments.forEach((s, i) => {
-    const n = (s.lastSect - s.firstSect + 1) * 512;
-    out.set(pages[i]!.subarray(s.firstSect * 512, s.firstSect * 512 + n), at);
-    at += n;
-  });
-  return out;
-}

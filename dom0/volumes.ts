@@ -61,7 +61,7 @@ export class LogicalVolume implements BlockTarget {
       return;
     }
     if (req.op === 'flush') this.target.submit(req, done);
-    else this.target.submit({ op: req.op, sector: this.firstSector + req.sector, count: req.count, data: req.data, readInto: req.readInto }, done);
+    else this.target.submit({ op: req.op, sector: this.firstSector + req.sector, count: req.count, data: req.data, sg: req.sg }, done);
   }
 
   /** Completes a refused request through the engine, at the current instant, like the disk. */

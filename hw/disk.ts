@@ -4,10 +4,11 @@
 // Who calls it: dom0's block backends and volumes, and natively running kernels, through
 // `submit(req, done)`. `done` is always called later, through the engine, never re-entrantly.
 //
-// Data semantics: a write's bytes are copied at submit (the caller may reuse its buffer) and
-// land on the medium at completion; a read copies the medium at completion, into the buffers
-// the request names (`readInto`, as a device DMAs into a request's pages) or else into a fresh
-// buffer of the result. So a read issued
+// Data semantics: a request may name its memory as a scatter-gather list (`sg`, the views of
+// the pages it moves, in order, as a bio's vectors do). A write's bytes are copied at submit
+// (from `data` or `sg`; the caller may reuse its pages at once) and land on the medium at
+// completion; a read copies the medium at completion, into `sg` as a device DMAs into a
+// request's pages, or else into a fresh buffer of the result. So a read issued
 // while a write to the same sectors is in flight sees the old or the new bytes according to
 // which completes first, as on a real device. There is no volatile write cache: data is
 // durable at completion, and a flush only costs the model's flush time (like an NVMe or SCSI
@@ -32,11 +33,12 @@ export interface DiskRequest {
   readonly sector: number;
   /** Number of sectors (at least 1); ignored by flush. */
   readonly count: number;
-  /** A write's bytes: exactly count × 512 of them. */
+  /** A write's bytes in one buffer: exactly count × 512 of them (or name them in `sg`). */
   readonly data?: Uint8Array;
-  /** Where a read's bytes go, in order: views adding up to exactly count × 512 bytes, written
-   *  at completion. Without it the result carries a fresh buffer. */
-  readonly readInto?: readonly Uint8Array[];
+  /** The request's memory as views adding up to exactly count × 512 bytes, in order: where a
+   *  read's bytes land (else the result carries a fresh buffer), or a write's bytes (instead
+   *  of `data`). */
+  readonly sg?: readonly Uint8Array[];
 }
 
 /** Why a request was refused (kept precise here; a backend maps it to BLKIF_RSP_ERROR). */
@@ -44,7 +46,7 @@ export type DiskFault = 'bad-op' | 'bad-count' | 'out-of-range' | 'bad-buffer';
 
 export interface DiskResult {
   readonly status: 'ok' | 'error';
-  /** A read's bytes, a fresh copy owned by the caller (none when the read named `readInto`). */
+  /** A read's bytes, a fresh copy owned by the caller (none when the read named `sg`). */
   readonly data?: Uint8Array;
   readonly reason?: DiskFault;
 }
@@ -57,10 +59,9 @@ export function checkRequest(req: DiskRequest, sizeSectors: number): DiskFault |
   if (req.op !== 'read' && req.op !== 'write') return 'bad-op';
   if (!Number.isSafeInteger(req.count) || req.count < 1) return 'bad-count';
   if (!Number.isSafeInteger(req.sector) || req.sector < 0 || req.sector + req.count > sizeSectors) return 'out-of-range';
-  if (req.op === 'write' && (!(req.data instanceof Uint8Array) || req.data.length !== req.count * SECTOR_SIZE)) {
-    return 'bad-buffer';
-  }
-  if (req.op === 'read' && req.readInto !== undefined && !holds(req.readInto, req.count * SECTOR_SIZE)) return 'bad-buffer';
+  const bytes = req.count * SECTOR_SIZE;
+  if (req.sg !== undefined && (!holds(req.sg, bytes) || (req.op === 'write' && req.data !== undefined))) return 'bad-buffer';
+  if (req.op === 'write' && req.sg === undefined && (!(req.data instanceof Uint8Array) || req.data.length !== bytes)) return 'bad-buffer';
   return undefined;
 }
 
@@ -98,9 +99,12 @@ class DiskCommand implements Handler {
   op: DiskOp = 'flush';
   sector = 0;
   count = 0;
+  /** A write's bytes, copied at submit into `buffer` (kept from one use of the command to the next). */
   data: Uint8Array | undefined;
+  /** Where a read's bytes go at completion, if the request named them. */
   into: readonly Uint8Array[] | undefined;
   done: DiskDone | undefined;
+  private buffer = new Uint8Array(0);
   submitNs = 0;
   fault: DiskFault | undefined;
 
@@ -108,6 +112,22 @@ class DiskCommand implements Handler {
 
   fire(): void {
     this.disk.finish(this);
+  }
+
+  /** Copies a write's bytes (from `data` or `sg`) into the command's own buffer. */
+  copyIn(req: DiskRequest): Uint8Array {
+    const n = req.count * SECTOR_SIZE;
+    if (this.buffer.length < n) this.buffer = new Uint8Array(n);
+    const out = this.buffer.subarray(0, n);
+    if (req.sg === undefined) out.set(req.data!);
+    else {
+      let at = 0;
+      for (const v of req.sg) {
+        out.set(v, at);
+        at += v.length;
+      }
+    }
+    return out;
   }
 }
 
@@ -296,8 +316,8 @@ export class Disk {
     c.op = req.op;
     c.sector = req.sector;
     c.count = req.count;
-    c.data = req.op === 'write' ? req.data!.slice() : undefined;
-    c.into = req.op === 'read' ? req.readInto : undefined;
+    c.data = req.op === 'write' ? c.copyIn(req) : undefined;
+    c.into = req.op === 'read' ? req.sg : undefined;
     const depth = this.outstanding + 1;
     this.stats.depth.record(depth);
     if (depth > this.stats.maxDepth) this.stats.maxDepth = depth;

@@ -127,7 +127,7 @@ describe('disk contents', () => {
     // sectors 6-11 into three views of different pages (at offsets, of 1, 2 and 3 sectors), over old contents
     const pages = [0, 1, 2].map(() => new Uint8Array(4096).fill(0xee));
     const views = [pages[0]!.subarray(512, 1024), pages[1]!.subarray(0, 1024), pages[2]!.subarray(2048, 3584)];
-    const { result } = once(engine, disk, { op: 'read', sector: 6, count: 6, readInto: views });
+    const { result } = once(engine, disk, { op: 'read', sector: 6, count: 6, sg: views });
     expect(result).toEqual({ status: 'ok' });
     const expected = new Uint8Array(6 * SECTOR_SIZE);
     expected.set(data, SECTOR_SIZE);
@@ -137,11 +137,27 @@ describe('disk contents', () => {
     expect(disk.stats.bytesRead).toBe(6 * SECTOR_SIZE);
   });
 
+  test('a write from views takes them in order at submit; commands in flight together keep their own bytes', () => {
+    const { engine, disk } = newDisk('scsi-10k-2003', MiB); // an HDD: both writes wait in the queue
+    const pages = [new Uint8Array(4096).fill(1), new Uint8Array(4096).fill(2)];
+    const sg = [pages[0]!.subarray(3584), pages[1]!.subarray(0, 1024)]; // 1 + 2 sectors
+    const other = new Uint8Array(2 * SECTOR_SIZE).fill(3);
+    disk.submit({ op: 'write', sector: 100, count: 3, sg }, (r) => expect(r.status).toBe('ok'));
+    disk.submit({ op: 'write', sector: 200, count: 2, sg: [other] }, (r) => expect(r.status).toBe('ok'));
+    pages.forEach((p) => p.fill(9)); // the caller reuses its pages at once
+    other.fill(9);
+    engine.run();
+    const back = once(engine, disk, { op: 'read', sector: 100, count: 3 }).result.data!;
+    expect([...back.subarray(0, SECTOR_SIZE)].every((b) => b === 1)).toBe(true);
+    expect([...back.subarray(SECTOR_SIZE)].every((b) => b === 2)).toBe(true);
+    expect(once(engine, disk, { op: 'read', sector: 200, count: 2 }).result.data!.every((b) => b === 3)).toBe(true);
+  });
+
   test('a read into views lands at completion, like the fresh buffer of a read without them', () => {
     const { engine, disk } = newDisk('scsi-10k-2003', MiB);
     const into = new Uint8Array(SECTOR_SIZE).fill(1);
     disk.submit({ op: 'write', sector: 0, count: 1, data: new Uint8Array(SECTOR_SIZE).fill(5) }, () => {});
-    disk.submit({ op: 'read', sector: 0, count: 1, readInto: [into] }, () => {});
+    disk.submit({ op: 'read', sector: 0, count: 1, sg: [into] }, () => {});
     expect(into.every((b) => b === 1)).toBe(true); // nothing before completion
     engine.run();
     expect(into.every((b) => b === 5)).toBe(true); // FIFO: the write landed first
@@ -179,7 +195,7 @@ describe('image file backing', () => {
     const untouched = once(second.engine, second.disk, { op: 'read', sector: 0, count: 8 }).result.data!;
     expect(untouched.every((b) => b === 0)).toBe(true);
     const views = [new Uint8Array(3 * SECTOR_SIZE).fill(9), new Uint8Array(6 * SECTOR_SIZE).fill(9)];
-    expect(once(second.engine, second.disk, { op: 'read', sector: 12_344, count: 9, readInto: views }).result.status).toBe('ok');
+    expect(once(second.engine, second.disk, { op: 'read', sector: 12_344, count: 9, sg: views }).result.status).toBe('ok');
     expect(views[0]!.subarray(0, SECTOR_SIZE).every((b) => b === 0)).toBe(true);
     expect(Buffer.concat([views[0]!.subarray(SECTOR_SIZE), views[1]!]).equals(Buffer.from(data))).toBe(true);
     second.disk.close();
@@ -197,8 +213,10 @@ describe('bad requests', () => {
     ['of zero sectors', { op: 'read', sector: 0, count: 0 }, 'bad-count'],
     ['a write with a short buffer', { op: 'write', sector: 0, count: 2, data: new Uint8Array(SECTOR_SIZE) }, 'bad-buffer'],
     ['a write without a buffer', { op: 'write', sector: 0, count: 1 }, 'bad-buffer'],
-    ['a read into views one byte short', { op: 'read', sector: 0, count: 2, readInto: [new Uint8Array(SECTOR_SIZE), new Uint8Array(SECTOR_SIZE - 1)] }, 'bad-buffer'],
-    ['a read into something not bytes', { op: 'read', sector: 0, count: 1, readInto: [new Uint16Array(256) as unknown as Uint8Array] }, 'bad-buffer'],
+    ['a read into views one byte short', { op: 'read', sector: 0, count: 2, sg: [new Uint8Array(SECTOR_SIZE), new Uint8Array(SECTOR_SIZE - 1)] }, 'bad-buffer'],
+    ['a write naming both a buffer and views', { op: 'write', sector: 0, count: 1, data: new Uint8Array(SECTOR_SIZE), sg: [new Uint8Array(SECTOR_SIZE)] }, 'bad-buffer'],
+    ['a write from views one sector short', { op: 'write', sector: 0, count: 2, sg: [new Uint8Array(SECTOR_SIZE)] }, 'bad-buffer'],
+    ['a read into something not bytes', { op: 'read', sector: 0, count: 1, sg: [new Uint16Array(256) as unknown as Uint8Array] }, 'bad-buffer'],
     ['an unknown op', { op: 'trim' as 'read', sector: 0, count: 1 }, 'bad-op'],
   ];
 
