@@ -10,6 +10,8 @@ export const FREE = -1;
 
 export class MachineMemory {
   readonly totalFrames: number;
+  /** Each frame's owner plus one, so that 0 is FREE: a fresh array is all free without being
+   *  written, and the OS backs only the part frames have been allocated from. */
   private readonly owners: Int32Array;
   private readonly pages = new Map<number, Uint8Array>();
   private readonly freeList: number[] = [];
@@ -18,7 +20,7 @@ export class MachineMemory {
 
   constructor(totalFrames: number) {
     this.totalFrames = totalFrames;
-    this.owners = new Int32Array(totalFrames).fill(FREE);
+    this.owners = new Int32Array(totalFrames);
   }
 
   get framesInUse(): number {
@@ -35,7 +37,7 @@ export class MachineMemory {
     const out = new Array<number>(count);
     for (let i = 0; i < count; i++) {
       const mfn = this.freeList.length > 0 ? this.freeList.pop()! : this.nextUnused++;
-      this.owners[mfn] = owner;
+      this.owners[mfn] = owner + 1;
       out[i] = mfn;
     }
     this.used += count;
@@ -44,19 +46,19 @@ export class MachineMemory {
 
   /** Returns a frame to the free pool; its contents are scrubbed, as Xen scrubs freed pages. */
   free(mfn: number): void {
-    if (this.owners[mfn] === FREE) return;
-    this.owners[mfn] = FREE;
+    if (this.owners[mfn] === 0) return;
+    this.owners[mfn] = 0;
     this.pages.delete(mfn);
     this.freeList.push(mfn);
     this.used--;
   }
 
   owner(mfn: number): number {
-    return mfn >= 0 && mfn < this.totalFrames ? this.owners[mfn]! : FREE;
+    return mfn >= 0 && mfn < this.totalFrames ? this.owners[mfn]! - 1 : FREE;
   }
 
   isValid(mfn: number): boolean {
-    return Number.isInteger(mfn) && mfn >= 0 && mfn < this.totalFrames && this.owners[mfn] !== FREE;
+    return Number.isInteger(mfn) && mfn >= 0 && mfn < this.totalFrames && this.owners[mfn] !== 0;
   }
 
   /** The frame's bytes, materialized on first touch (zero-filled). */
