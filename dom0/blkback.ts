@@ -352,4 +352,3 @@ function copyOp(gref: number, dom: number, scratch: Uint8Array, dir: 'in' | 'out
 function segmentViews(pages: Uint8Array[], req: ValidRequest): Uint8Array[] {
   return req.segments.map((s, i) => pages[i]!.subarray(s.firstSect * 512, (s.lastSect + 1) * 512));
 }
-

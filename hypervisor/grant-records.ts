@@ -60,9 +60,10 @@ export class GrantTable {
   }
 
   /**
-   * Machine frames some domain maps through this table. Derived from the active records (a pinned ref's frame and its pin counts), which map and
-   * unmap keep anyway, rather than kept in a second structure on every map and unmap: only
-   * teardown and the invariant checker ask, by a scan of the table.
+   * Machine frames some domain maps through this table. Derived from the active records (a
+   * pinned ref's frame and its pin counts), which map and unmap keep anyway, rather than kept
+   * in a second structure on every map and unmap: only teardown and the invariant checker ask,
+   * by a scan of the table.
    */
   mappedFrames(): Set<number> {
     const out = new Set<number>();
