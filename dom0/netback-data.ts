@@ -23,6 +23,7 @@ import {
 import type { BackRing } from '../ringbuf/ring';
 import type { ScratchPage } from './blkback';
 import { validateTxPacket, type TxCheck } from './netif-validate';
+import { freshBytes } from '../hw/bytes';
 
 const PAGE = 4096;
 /** Slots taken per transmit round (one GNTTABOP_copy batch, before answering). */
@@ -141,7 +142,7 @@ function answerTx(ring: BackRing, p: TxPacket, status: number, stats: NetbackSta
 }
 
 function assemble(size: number, parts: Uint8Array[]): Uint8Array {
-  const f = new Uint8Array(size);
+  const f = freshBytes(size);
   let at = 0;
   for (const p of parts) {
     f.set(p, at);

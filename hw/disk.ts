@@ -24,6 +24,7 @@ import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readSync, wr
 import type { Engine, Handler } from './engine';
 import { Histogram } from './histogram';
 import { diskModelForPlatform, diskTiming, SECTOR_SIZE, type DiskModel, type DiskTiming } from './disk-models';
+import { freshBytes } from './bytes';
 
 export type DiskOp = 'read' | 'write' | 'flush';
 
@@ -147,7 +148,7 @@ class MemoryStore implements SectorStore {
   private readonly chunks = new Map<number, Uint8Array>();
 
   read(sector: number, count: number): Uint8Array {
-    const out = zeroedBytes(count * SECTOR_SIZE);
+    const out = freshBytes(count * SECTOR_SIZE);
     this.copyOut(sector * SECTOR_SIZE, out, false);
     return out;
   }
@@ -192,27 +193,6 @@ class MemoryStore implements SectorStore {
       pos += len;
     }
   }
-}
-
-/**
- * Fresh zeroed bytes for a read's result. Allocating a 4 KiB typed array costs a zero-filled
- * backing store each time (about a microsecond); reads instead take consecutive, never reused
- * stretches of a larger zeroed slab. A result is the caller's to keep and modify: no two
- * results share bytes. A slab lives while any of its results does.
- */
-const SLAB_BYTES = 256 * 1024;
-let slab = new Uint8Array(0);
-let slabUsed = 0;
-
-function zeroedBytes(n: number): Uint8Array {
-  if (n > SLAB_BYTES / 4) return new Uint8Array(n);
-  if (slabUsed + n > slab.length) {
-    slab = new Uint8Array(SLAB_BYTES);
-    slabUsed = 0;
-  }
-  const out = slab.subarray(slabUsed, slabUsed + n);
-  slabUsed += n;
-  return out;
 }
 
 /** Contents in a raw image file on the host, read and written synchronously at sector offsets.

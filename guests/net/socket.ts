@@ -8,6 +8,7 @@ import { TcpConnection, type TcpOut } from '../../hw/net/tcp';
 import { StreamPages, type BufferPool } from './buffers';
 import type { TxFrame } from './netdev';
 import type { KGen } from '../kernel/types';
+import { freshBytes } from '../../hw/bytes';
 
 /** What a socket needs from its stack. */
 export interface SocketHost {
@@ -118,7 +119,7 @@ export class TcpSocket {
   }
 
   private take(n: number): Uint8Array {
-    const out = new Uint8Array(n);
+    const out = freshBytes(n);
     let at = 0;
     while (at < n) {
       const head = this.rcv[0]!;

@@ -26,6 +26,7 @@ import { parseMac, type Mac } from '../../hw/net/frame';
 import type { PvKernel } from '../kernel/pv';
 import type { KGen } from '../kernel/types';
 import { NetDeviceStats, type NetDevice, type TxFrame } from '../net/netdev';
+import { freshBytes } from '../../hw/bytes';
 
 const PAGE = 4096;
 /** Slots in flight (as a fraction of the ring) from which transmit completions raise events. */
@@ -294,7 +295,7 @@ export class Netfront implements NetDevice {
 }
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const f = new Uint8Array(total);
+  const f = freshBytes(total);
   let at = 0;
   for (const p of parts) {
     f.set(p, at);

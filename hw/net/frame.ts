@@ -8,6 +8,8 @@
 // options, fragments or VLAN tags; a frame with any of them is 'other' to its receiver.
 // Parsing never throws: a frame whose lengths do not add up is { kind: 'bad', reason }.
 
+import { freshBytes } from '../bytes';
+
 /** A MAC address as a 48-bit integer (exact in a JS number), e.g. 0x00163e000102. */
 export type Mac = number;
 /** An IPv4 address as an unsigned 32-bit integer. */
@@ -182,7 +184,7 @@ export function writeUdpHeaders(b: Uint8Array, a: L3Addrs, u: UdpFields, payload
 /** A whole frame: headers then payload, padded to the Ethernet minimum. */
 export function tcpFrame(a: L3Addrs, t: TcpFields, payload: Uint8Array, id = 0): Uint8Array {
   const hl = ETH_HLEN + IPV4_HLEN + tcpHeaderLen(t.flags);
-  const b = new Uint8Array(Math.max(ETH_ZLEN, hl + payload.length));
+  const b = freshBytes(Math.max(ETH_ZLEN, hl + payload.length));
   writeTcpHeaders(b, a, t, payload.length, id);
   b.set(payload, hl);
   return b;
@@ -190,7 +192,7 @@ export function tcpFrame(a: L3Addrs, t: TcpFields, payload: Uint8Array, id = 0):
 
 export function udpFrame(a: L3Addrs, u: UdpFields, payload: Uint8Array, id = 0): Uint8Array {
   const hl = ETH_HLEN + IPV4_HLEN + UDP_HLEN;
-  const b = new Uint8Array(Math.max(ETH_ZLEN, hl + payload.length));
+  const b = freshBytes(Math.max(ETH_ZLEN, hl + payload.length));
   writeUdpHeaders(b, a, u, payload.length, id);
   b.set(payload, hl);
   return b;

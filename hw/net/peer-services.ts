@@ -7,6 +7,7 @@
 // (./peer.ts) calls it when bytes arrive and asks it what to send.
 import { checkStream, fillStream, streamSeedOf } from './stream';
 import type { TcpConnection } from './tcp';
+import { freshBytes } from '../bytes';
 
 export type ServiceSpec =
   | { readonly kind: 'sink' }
@@ -82,7 +83,7 @@ class Source implements TcpService {
   }
 
   payload(offset: number, len: number): Uint8Array {
-    const b = new Uint8Array(len);
+    const b = freshBytes(len);
     fillStream(b, this.seed, offset);
     return b;
   }
@@ -122,7 +123,7 @@ class RequestResponse implements TcpService {
   }
 
   payload(offset: number, len: number): Uint8Array {
-    const b = new Uint8Array(len);
+    const b = freshBytes(len);
     fillStream(b, this.seed, offset);
     return b;
   }
