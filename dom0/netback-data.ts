@@ -23,7 +23,7 @@ import {
 import type { BackRing } from '../ringbuf/ring';
 import type { ScratchPage } from './blkback';
 import { validateTxPacket, type TxCheck } from './netif-validate';
-import { freshBytes } from '../hw/bytes';
+import { joined } from '../hw/bytes';
 
 const PAGE = 4096;
 /** Slots taken per transmit round (one GNTTABOP_copy batch, before answering). */
@@ -93,7 +93,7 @@ export function txRound(env: VcpuEnv, ring: BackRing, c: NetbackCtx, out: (frame
     if (p.check.kind === 'ok') {
       const n = p.check.frags.length;
       if (st.slice(at, at + n).some((s) => s !== GNTST.okay)) status = NETIF_RSP_ERROR;
-      else out(assemble(p.check.size, p.check.frags.map((f, i) => pages[at + i]!.subarray(0, f.len))));
+      else out(joined(p.check.frags.map((f, i) => pages[at + i]!.subarray(0, f.len)), p.check.size));
       at += n;
     }
     answerTx(ring, p, status, c.stats);
@@ -139,16 +139,6 @@ function answerTx(ring: BackRing, p: TxPacket, status: number, stats: NetbackSta
   ring.produceResponse((v, at) => encodeNetifTxResponse(v, at, { id: first.id, status }));
   for (const id of p.extras) ring.produceResponse((v, at) => encodeNetifTxResponse(v, at, { id, status: NETIF_RSP_NULL }));
   for (const s of p.slots.slice(1)) ring.produceResponse((v, at) => encodeNetifTxResponse(v, at, { id: s.id, status }));
-}
-
-function assemble(size: number, parts: Uint8Array[]): Uint8Array {
-  const f = freshBytes(size);
-  let at = 0;
-  for (const p of parts) {
-    f.set(p, at);
-    at += p.length;
-  }
-  return f;
 }
 
 /** One receive round: queued frames into posted buffers. 'empty': nothing could be sent. */

@@ -20,3 +20,18 @@ export function freshBytes(n: number): Uint8Array {
   used += n;
   return out;
 }
+
+/** Copies `parts`, in order, into `out` from its start; returns `out`. */
+export function gather(out: Uint8Array, parts: readonly Uint8Array[]): Uint8Array {
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** `parts`, in order, in fresh bytes of their own (`total`: their summed length). */
+export function joined(parts: readonly Uint8Array[], total: number): Uint8Array {
+  return gather(freshBytes(total), parts);
+}

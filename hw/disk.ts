@@ -24,7 +24,7 @@ import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readSync, wr
 import type { Engine, Handler } from './engine';
 import { Histogram } from './histogram';
 import { diskModelForPlatform, diskTiming, SECTOR_SIZE, type DiskModel, type DiskTiming } from './disk-models';
-import { freshBytes } from './bytes';
+import { freshBytes, gather } from './bytes';
 
 export type DiskOp = 'read' | 'write' | 'flush';
 
@@ -121,13 +121,7 @@ class DiskCommand implements Handler {
     if (this.buffer.length < n) this.buffer = new Uint8Array(n);
     const out = this.buffer.subarray(0, n);
     if (req.sg === undefined) out.set(req.data!);
-    else {
-      let at = 0;
-      for (const v of req.sg) {
-        out.set(v, at);
-        at += v.length;
-      }
-    }
+    else gather(out, req.sg);
     return out;
   }
 }

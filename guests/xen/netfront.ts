@@ -26,7 +26,7 @@ import { parseMac, type Mac } from '../../hw/net/frame';
 import type { PvKernel } from '../kernel/pv';
 import type { KGen } from '../kernel/types';
 import { NetDeviceStats, type NetDevice, type TxFrame } from '../net/netdev';
-import { freshBytes } from '../../hw/bytes';
+import { joined } from '../../hw/bytes';
 
 const PAGE = 4096;
 /** Slots in flight (as a fraction of the ring) from which transmit completions raise events. */
@@ -277,7 +277,7 @@ export class Netfront implements NetDevice {
     this.rxPartial = [];
     const total = parts.reduce((n, p) => n + p.length, 0);
     if (total === 0 || total > MAX_RX_FRAME) return void this.stats.rxErrors++;
-    const f = parts.length === 1 ? parts[0]! : concat(parts, total);
+    const f = parts.length === 1 ? parts[0]! : joined(parts, total);
     this.stats.rxFrames++;
     this.stats.rxBytes += total;
     out.push(f);
@@ -292,14 +292,4 @@ export class Netfront implements NetDevice {
     }
     return false;
   }
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const f = freshBytes(total);
-  let at = 0;
-  for (const p of parts) {
-    f.set(p, at);
-    at += p.length;
-  }
-  return f;
 }
