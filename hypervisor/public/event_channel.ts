@@ -133,6 +133,23 @@ function selBit(lo: number, hi: number, w: number): boolean {
   return ((w < 32 ? lo >>> w : hi >>> (w - 32)) & 1) !== 0;
 }
 
+/** Ports of the selected words from word `from` up to (not incl.) `to`, ascending: the set
+ *  bits of the selector are visited one by one, not all 64 words tested. */
+function selectedPorts(si: Uint8Array, lo: number, hi: number, from: number, to: number, out: number[]): void {
+  for (let base = 0; base < EVTCHN_BITS_PER_WORD; base += 32) {
+    const a = Math.max(0, from - base);
+    const b = Math.min(32, to - base);
+    if (a >= b) continue;
+    const range = (b === 32 ? 0xffffffff : (1 << b) - 1) & ~((1 << a) - 1);
+    let bits = (base === 0 ? lo : hi) & range;
+    while (bits !== 0) {
+      const low = bits & -bits;
+      activePorts(si, base + 31 - Math.clz32(low), 0, EVTCHN_BITS_PER_WORD, out);
+      bits ^= low;
+    }
+  }
+}
+
 /** Ports of `word` that are pending and not masked, from bit `fromBit` up to (not incl.) `toBit`.
  *  Works a byte (8 ports) at a time: pending & ~mask, skipping bytes with nothing to handle. */
 function activePorts(si: Uint8Array, word: number, fromBit: number, toBit: number, out: number[]): void {
@@ -165,16 +182,14 @@ export function scanPending(
   const sel = vcpuInfo(vcpu) + VCPU_INFO_PENDING_SEL;
   const lo = (sharedInfo[sel]! | (sharedInfo[sel + 1]! << 8) | (sharedInfo[sel + 2]! << 16) | (sharedInfo[sel + 3]! << 24)) >>> 0;
   const hi = (sharedInfo[sel + 4]! | (sharedInfo[sel + 5]! << 8) | (sharedInfo[sel + 6]! << 16) | (sharedInfo[sel + 7]! << 24)) >>> 0;
-  sharedInfo.fill(0, sel, sel + BYTES_PER_WORD); // the atomic exchange with 0
+  for (let i = 0; i < BYTES_PER_WORD; i++) sharedInfo[sel + i] = 0; // the atomic exchange with 0
   const start = ((Math.trunc(startFrom) % EVTCHN_2L_NR_CHANNELS) + EVTCHN_2L_NR_CHANNELS) % EVTCHN_2L_NR_CHANNELS;
   const startWord = Math.floor(start / EVTCHN_BITS_PER_WORD);
   const startBit = start % EVTCHN_BITS_PER_WORD;
   const out: number[] = [];
   if (selBit(lo, hi, startWord)) activePorts(sharedInfo, startWord, startBit, EVTCHN_BITS_PER_WORD, out);
-  for (let i = 1; i < EVTCHN_BITS_PER_WORD; i++) {
-    const w = (startWord + i) % EVTCHN_BITS_PER_WORD;
-    if (selBit(lo, hi, w)) activePorts(sharedInfo, w, 0, EVTCHN_BITS_PER_WORD, out);
-  }
+  selectedPorts(sharedInfo, lo, hi, startWord + 1, EVTCHN_BITS_PER_WORD, out); // then the words after it,
+  selectedPorts(sharedInfo, lo, hi, 0, startWord, out); // wrapping round to the ones before it
   if (selBit(lo, hi, startWord)) activePorts(sharedInfo, startWord, 0, startBit, out);
   return boundHere === undefined ? out : out.filter(boundHere);
 }

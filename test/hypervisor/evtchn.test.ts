@@ -76,6 +76,32 @@ describe('the public 2-level layout', () => {
     expect(selectorWords(si, 0)).toEqual([]);
   });
 
+  it('scanPending returns what a port-by-port walk in wrap order returns, for any selector, pending, mask and start', () => {
+    // Ports crowd into a few words (of the first eight, or the last, for the wrap), so that
+    // selected words, pending ports and the start meet often.
+    const word = fc.oneof(fc.integer({ min: 0, max: 7 }), fc.constant(63));
+    const port = fc.tuple(word, fc.integer({ min: 0, max: 63 })).map(([w, b]) => w * 64 + b);
+    fc.assert(
+      fc.property(fc.array(port, { maxLength: 80 }), fc.array(port, { maxLength: 20 }), fc.array(word, { maxLength: 6 }), port, (pending, masked, words, start) => {
+        const si = new Uint8Array(4096);
+        for (const p of pending) testAndSetPending(si, p);
+        for (const p of masked) setMask(si, p);
+        for (const w of words) si[8 + (w >> 3)]! |= 1 << (w & 7); // vcpu 0's selector
+        const selected = new Set(words);
+        // The reference: every port from `start` round to start - 1, kept if its word is
+        // selected, it is pending and not masked.
+        const expected: number[] = [];
+        for (let i = 0; i < EVTCHN_2L_NR_CHANNELS; i++) {
+          const p = (start + i) % EVTCHN_2L_NR_CHANNELS;
+          if (selected.has(p >> 6) && isPending(si, p) && !isMasked(si, p)) expected.push(p);
+        }
+        expect(scanPending(si, 0, start)).toEqual(expected);
+        expect(selectorWords(si, 0)).toEqual([]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('scanPending skips masked ports and those another vCPU handles', () => {
     const si = new Uint8Array(4096);
     for (const p of [1, 2, 3]) testAndSetPending(si, p);
