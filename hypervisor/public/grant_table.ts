@@ -4,6 +4,8 @@
 // flags; XEN sets and clears GTF_reading/GTF_writing while the grant is in use. The guest-side
 // helpers at the bottom are the granter's half of that protocol.
 
+import { readU16, readU32, writeU16, writeU32 } from './le';
+
 /** GNTTABOP_* sub-operations of grant_table_op (hypercall 20); every one is batched. */
 export const GNTTABOP = {
   map_grant_ref: 0, unmap_grant_ref: 1, setup_table: 2, dump_table: 3, transfer: 4, copy: 5,
@@ -91,19 +93,7 @@ export function grantEntryAt(tablePages: readonly Uint8Array[], ref: number): { 
   return { page, offset: (ref % GRANT_ENTRIES_PER_FRAME) * GRANT_ENTRY_V1_SIZE };
 }
 
-export function readU16(page: Uint8Array, at: number): number {
-  return page[at]! | (page[at + 1]! << 8);
-}
-export function writeU16(page: Uint8Array, at: number, v: number): void {
-  page[at] = v & 0xff;
-  page[at + 1] = (v >>> 8) & 0xff;
-}
-export function readU32(page: Uint8Array, at: number): number {
-  return (page[at]! | (page[at + 1]! << 8) | (page[at + 2]! << 16) | (page[at + 3]! << 24)) >>> 0;
-}
-export function writeU32(page: Uint8Array, at: number, v: number): void {
-  for (let i = 0; i < 4; i++) page[at + i] = (v >>> (8 * i)) & 0xff;
-}
+export { readU16, readU32, writeU16, writeU32 };
 
 /** A copy of entry `ref` (one read of each field), or undefined if `ref` is out of range. */
 export function readGrantEntry(tablePages: readonly Uint8Array[], ref: number): GrantEntryV1 | undefined {

@@ -4,6 +4,8 @@
 // answered) → NONE 0 (Xen completed the instruction), and an event channel per vCPU.
 // The vCPU stays blocked while the slot is in READY or INPROCESS.
 
+import { readU32, writeU32 } from '../le';
+
 export const STATE_IOREQ_NONE = 0;
 export const STATE_IOREQ_READY = 1;
 export const STATE_IOREQ_INPROCESS = 2;
@@ -31,31 +33,31 @@ export interface Ioreq {
 }
 
 export function readIoreq(page: Uint8Array, vcpu: number): Ioreq {
-  const v = new DataView(page.buffer, page.byteOffset + vcpu * IOREQ_SIZE, IOREQ_SIZE);
+  const at = vcpu * IOREQ_SIZE;
   return {
-    addr: v.getUint32(IOREQ_OFF.addr, true) + v.getUint32(IOREQ_OFF.addr + 4, true) * 0x100000000,
-    data: v.getUint32(IOREQ_OFF.data, true),
-    count: v.getUint32(IOREQ_OFF.count, true),
-    size: v.getUint32(IOREQ_OFF.size, true),
-    vpEport: v.getUint32(IOREQ_OFF.vpEport, true),
-    state: v.getUint8(IOREQ_OFF.state),
-    dir: (v.getUint8(IOREQ_OFF.flags) >> 1) & 1,
-    type: v.getUint8(IOREQ_OFF.type),
+    addr: readU32(page, at + IOREQ_OFF.addr) + readU32(page, at + IOREQ_OFF.addr + 4) * 0x100000000,
+    data: readU32(page, at + IOREQ_OFF.data),
+    count: readU32(page, at + IOREQ_OFF.count),
+    size: readU32(page, at + IOREQ_OFF.size),
+    vpEport: readU32(page, at + IOREQ_OFF.vpEport),
+    state: page[at + IOREQ_OFF.state]!,
+    dir: (page[at + IOREQ_OFF.flags]! >> 1) & 1,
+    type: page[at + IOREQ_OFF.type]!,
   };
 }
 
 export function writeIoreq(page: Uint8Array, vcpu: number, r: Ioreq): void {
-  const v = new DataView(page.buffer, page.byteOffset + vcpu * IOREQ_SIZE, IOREQ_SIZE);
-  v.setUint32(IOREQ_OFF.addr, r.addr >>> 0, true);
-  v.setUint32(IOREQ_OFF.addr + 4, Math.floor(r.addr / 0x100000000), true);
-  v.setUint32(IOREQ_OFF.data, r.data >>> 0, true);
-  v.setUint32(IOREQ_OFF.data + 4, 0, true);
-  v.setUint32(IOREQ_OFF.count, r.count, true);
-  v.setUint32(IOREQ_OFF.size, r.size, true);
-  v.setUint32(IOREQ_OFF.vpEport, r.vpEport, true);
-  v.setUint8(IOREQ_OFF.flags, (r.dir & 1) << 1);
-  v.setUint8(IOREQ_OFF.type, r.type);
-  v.setUint8(IOREQ_OFF.state, r.state); // state last: the slot is complete before it is READY
+  const at = vcpu * IOREQ_SIZE;
+  writeU32(page, at + IOREQ_OFF.addr, r.addr >>> 0);
+  writeU32(page, at + IOREQ_OFF.addr + 4, Math.floor(r.addr / 0x100000000));
+  writeU32(page, at + IOREQ_OFF.data, r.data >>> 0);
+  writeU32(page, at + IOREQ_OFF.data + 4, 0);
+  writeU32(page, at + IOREQ_OFF.count, r.count);
+  writeU32(page, at + IOREQ_OFF.size, r.size);
+  writeU32(page, at + IOREQ_OFF.vpEport, r.vpEport);
+  page[at + IOREQ_OFF.flags] = (r.dir & 1) << 1;
+  page[at + IOREQ_OFF.type] = r.type;
+  page[at + IOREQ_OFF.state] = r.state; // state last: the slot is complete before it is READY
 }
 
 export function setIoreqState(page: Uint8Array, vcpu: number, state: number): void {
@@ -63,7 +65,7 @@ export function setIoreqState(page: Uint8Array, vcpu: number, state: number): vo
 }
 
 export function setIoreqData(page: Uint8Array, vcpu: number, data: number): void {
-  new DataView(page.buffer, page.byteOffset + vcpu * IOREQ_SIZE).setUint32(IOREQ_OFF.data, data >>> 0, true);
+  writeU32(page, vcpu * IOREQ_SIZE + IOREQ_OFF.data, data >>> 0);
 }
 
 /** VMX basic exit reasons pvlab counts (Intel SDM Appendix C, as Xen's vmx.h names them). */
