@@ -11,7 +11,7 @@
 import { evtchnBindInterdomain, evtchnClose, evtchnSend, gnttabCopy, gnttabMap, gnttabUnmap } from '../hypervisor/public/calls';
 import type { VcpuEnv } from '../hypervisor/public/guest';
 import { GNTCOPY_dest_gref, GNTCOPY_source_gref, GNTMAP_host_map, GNTMAP_readonly, GNTST } from '../hypervisor/public/grant_table';
-import { BLKIF_RING, decodeBlkifRequest, encodeBlkifResponse, type BlkifRequest, BLKIF_RSP_OKAY, BLKIF_RSP_ERROR } from '../hypervisor/public/io/blkif';
+import { BLKIF_RING, decodeBlkifRequest, encodeBlkifResponse, type BlkifRequest, type BlkifSegment, BLKIF_RSP_OKAY, BLKIF_RSP_ERROR } from '../hypervisor/public/io/blkif';
 import { XenbusState } from '../hypervisor/public/io/xs_wire';
 import { BackRing, SRING_REQ_PROD, SRING_RSP_PROD, ringSize } from '../ringbuf/ring';
 import { indexAccessFor } from '../ringbuf/index-access';
@@ -262,7 +262,7 @@ export class Blkback {
       f.pages.push(p);
     }
     if (req.op !== 'write') return true;
-    const st = gnttabCopy(env, req.segments.map((s, i) => copyOp(s.gref, this.frontDom, f.pages[i]!, 'in')));
+    const st = gnttabCopy(env, req.segments.map((s, i) => copyOp(s, this.frontDom, f.pages[i]!, 'in')));
     this.stats.grantCopies += st.length;
     return st.every((s) => s === GNTST.okay);
   }
@@ -299,7 +299,7 @@ export class Blkback {
    *  map mode the disk wrote them into the granted pages themselves.) */
   private copyOut(env: VcpuEnv, f: InFlight): number {
     const segs = f.req.segments;
-    const st = gnttabCopy(env, segs.map((s, i) => copyOp(s.gref, this.frontDom, f.pages[i]!, 'out')));
+    const st = gnttabCopy(env, segs.map((s, i) => copyOp(s, this.frontDom, f.pages[i]!, 'out')));
     this.stats.grantCopies += st.length;
     return st.every((x) => x === GNTST.okay) ? BLKIF_RSP_OKAY : BLKIF_RSP_ERROR;
   }
@@ -339,13 +339,16 @@ function attachIndex(page: Uint8Array): number | undefined {
   return idxDiff(a.load(SRING_REQ_PROD), rspProd) > ringSize(page.byteLength, BLKIF_RING) ? undefined : rspProd;
 }
 
-/** One page of a grant copy between the guest's gref and a dom0 scratch page. */
-function copyOp(gref: number, dom: number, scratch: Uint8Array, dir: 'in' | 'out') {
-  const local = { refOrGfn: (scratch as ScratchPage).gfn, domid: 0, offset: 0 };
-  const remote = { refOrGfn: gref, domid: dom, offset: 0 };
+/** One segment of a grant copy between the guest's gref and a dom0 scratch page: its sectors
+ *  only, as Linux's blkback copies them, so no byte of the page outside the segment moves. */
+function copyOp(seg: BlkifSegment, dom: number, scratch: Uint8Array, dir: 'in' | 'out') {
+  const offset = seg.firstSect * 512; // at the same place in both pages
+  const local = { refOrGfn: (scratch as ScratchPage).gfn, domid: 0, offset };
+  const remote = { refOrGfn: seg.gref, domid: dom, offset };
+  const len = (seg.lastSect - seg.firstSect + 1) * 512;
   return dir === 'in'
-    ? { source: remote, dest: local, len: 4096, flags: GNTCOPY_source_gref }
-    : { source: local, dest: remote, len: 4096, flags: GNTCOPY_dest_gref };
+    ? { source: remote, dest: local, len, flags: GNTCOPY_source_gref }
+    : { source: local, dest: remote, len, flags: GNTCOPY_dest_gref };
 }
 
 /** The sectors of each segment within its page, in order: the request's scatter-gather list. */
