@@ -126,10 +126,9 @@ class DiskCommand implements Handler {
   }
 }
 
-/** Where a disk's bytes live. Reads return a fresh copy or fill the given views, in order;
- *  unwritten sectors read as zeros. */
+/** Where a disk's bytes live. A read fills the given views, in order; unwritten sectors read
+ *  as zeros. */
 interface SectorStore {
-  read(sector: number, count: number): Uint8Array;
   readInto(sector: number, into: readonly Uint8Array[]): void;
   write(sector: number, data: Uint8Array): void;
   close(): void;
@@ -141,30 +140,15 @@ const CHUNK_BYTES = 4096;
 class MemoryStore implements SectorStore {
   private readonly chunks = new Map<number, Uint8Array>();
 
-  read(sector: number, count: number): Uint8Array {
-    const out = freshBytes(count * SECTOR_SIZE);
-    this.copyOut(sector * SECTOR_SIZE, out, false);
-    return out;
-  }
-
   readInto(sector: number, into: readonly Uint8Array[]): void {
     let offset = sector * SECTOR_SIZE;
     for (const dest of into) {
-      this.copyOut(offset, dest, true);
+      this.walk(offset, dest.length, (chunk, at, pos, len) => {
+        const bytes = this.chunks.get(chunk);
+        if (bytes) dest.set(bytes.subarray(at, at + len), pos);
+        else dest.fill(0, pos, pos + len);
+      });
       offset += dest.length;
-    }
-  }
-
-  /** The medium from byte `offset` into all of `dest`; unwritten chunks as zeros, unless
-   *  `dest` is known to be zeroed already. */
-  private copyOut(offset: number, dest: Uint8Array, zero: boolean): void {
-    for (let pos = 0; pos < dest.length; ) {
-      const at = (offset + pos) % CHUNK_BYTES;
-      const len = Math.min(CHUNK_BYTES - at, dest.length - pos);
-      const bytes = this.chunks.get(Math.floor((offset + pos) / CHUNK_BYTES));
-      if (bytes) dest.set(bytes.subarray(at, at + len), pos);
-      else if (zero) dest.fill(0, pos, pos + len);
-      pos += len;
     }
   }
 
@@ -197,12 +181,6 @@ class ImageFileStore implements SectorStore {
   constructor(path: string, sizeBytes: number) {
     this.fd = openSync(path, existsSync(path) ? 'r+' : 'w+');
     if (fstatSync(this.fd).size < sizeBytes) ftruncateSync(this.fd, sizeBytes);
-  }
-
-  read(sector: number, count: number): Uint8Array {
-    const out = new Uint8Array(count * SECTOR_SIZE);
-    this.readInto(sector, [out]);
-    return out;
   }
 
   readInto(sector: number, into: readonly Uint8Array[]): void {
@@ -352,9 +330,13 @@ export class Disk {
         s.reads++;
         s.bytesRead += c.count * SECTOR_SIZE;
         s.readLatency.record(latency);
-        if (c.into === undefined) return { status: 'ok', data: this.store.read(c.sector, c.count) };
-        this.store.readInto(c.sector, c.into);
-        return OK;
+        if (c.into !== undefined) {
+          this.store.readInto(c.sector, c.into);
+          return OK;
+        }
+        const data = freshBytes(c.count * SECTOR_SIZE);
+        this.store.readInto(c.sector, [data]);
+        return { status: 'ok', data };
       }
       case 'write':
         s.writes++;
