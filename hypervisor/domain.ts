@@ -51,8 +51,8 @@ export class Domain {
   hvm: HvmState | undefined;
   /** What its kernel made the MMU and the hypervisor do (mmu.ts). */
   readonly mmu = new MmuCounters();
-  /** Its calls by name: its own entry of HypercallTable.perDomain, kept here by the table. */
-  hypercallCounts: Map<string, number> | undefined;
+  /** Where its row of the hypercall counters starts (-1 before its first call), kept here by them. */
+  hypercallRow = -1;
   /** A PV domain's page types and pins (pvmm.ts). */
   pv: PvPaging | undefined;
   /** For a device-model domain: the domain it serves (XSM's `src->target`). */

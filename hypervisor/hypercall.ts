@@ -6,6 +6,7 @@ import { EINVAL, ENOSYS, EPERM } from './public/errno';
 import { HYPERCALL, hypercallName, type HypercallName } from './public/xen';
 import { isTime } from './public/guest';
 import { EXIT_REASON } from './public/hvm/ioreq';
+import type { Domain } from './domain';
 import type { Hypervisor } from './hypervisor';
 import type { Vcpu } from './vcpu';
 
@@ -21,10 +22,76 @@ interface Entry {
   readonly handler: HypercallHandler;
 }
 
+/** Counter slots: Xen's hypercall numbers (all below 64), then the same numbers as multicall entries. */
+const NR_SLOTS = 64;
+const slotName = (slot: number): string => {
+  const nr = slot % NR_SLOTS;
+  const name = hypercallName(nr) ?? `#${nr}`;
+  return slot < NR_SLOTS ? name : `multicall:${name}`;
+};
+const SLOTS = 2 * NR_SLOTS;
+const slotOf = (nr: number): number => (Number.isInteger(nr) && nr >= 0 && nr < NR_SLOTS ? nr : -1);
+
+/**
+ * Every domain's hypercall counters, one array of a row per domain and a slot per hypercall
+ * number, as Xen's `hypercalls` perf counter is an array by number: a call adds one to its slot,
+ * with no lookup by name and no object of the domain's to fetch but the domain itself, which
+ * keeps its row's offset. A name outside the slots (a number no hypercall has, as a hostile
+ * guest may call) is counted by name. Readers get a domain's counts by name, in the order each
+ * was first called.
+ */
+class HypercallCounters {
+  private bySlot = new Float64Array(0);
+  private rows = 0;
+  /** Row offsets by domain id, for readers (and a domain that takes a dead one's id). */
+  private readonly rowOf = new Map<number, number>();
+  /** Per row: a slot, or a name outside the slots, for each name in the order of its first call. */
+  private readonly order: (number | string)[][] = [];
+  private readonly byName: (Map<string, number> | undefined)[] = [];
+
+  add(d: Domain, slot: number): void {
+    const row = d.hypercallRow >= 0 ? d.hypercallRow : this.rowFor(d);
+    if (this.bySlot[row + slot]!++ === 0) this.order[row / SLOTS]!.push(slot);
+  }
+
+  /** Counts a call by a name that has no slot. */
+  addName(d: Domain, name: string): void {
+    const r = (d.hypercallRow >= 0 ? d.hypercallRow : this.rowFor(d)) / SLOTS;
+    const m = (this.byName[r] ??= new Map());
+    const n = m.get(name) ?? 0;
+    if (n === 0) this.order[r]!.push(name);
+    m.set(name, n + 1);
+  }
+
+  of(domid: number): Map<string, number> | undefined {
+    const row = this.rowOf.get(domid);
+    if (row === undefined) return undefined;
+    const r = row / SLOTS;
+    return new Map(this.order[r]!.map((k) => (typeof k === 'number' ? [slotName(k), this.bySlot[row + k]!] : [k, this.byName[r]!.get(k)!])));
+  }
+
+  private rowFor(d: Domain): number {
+    let row = this.rowOf.get(d.id);
+    if (row === undefined) {
+      row = this.rows++ * SLOTS;
+      this.rowOf.set(d.id, row);
+      this.order.push([]);
+      if (row + SLOTS > this.bySlot.length) {
+        const next = new Float64Array(Math.max(2 * this.bySlot.length, 64 * SLOTS));
+        next.set(this.bySlot);
+        this.bySlot = next;
+      }
+    }
+    d.hypercallRow = row;
+    return row;
+  }
+}
+
 export class HypercallTable {
   private readonly table: (Entry | undefined)[] = [];
-  /** Calls by domain and name, always on. */
-  readonly perDomain = new Map<number, Map<string, number>>();
+  private readonly counters = new HypercallCounters();
+  /** Calls by domain and name, always on: a fresh Map of a domain's counts, in the order of first call. */
+  readonly perDomain = { get: (domid: number): Map<string, number> | undefined => this.counters.of(domid) };
 
   constructor(private readonly hv: Hypervisor) {
     this.register('xen_version', () => 0x4_0013, { xsm: 'hook' }); // 4.19
@@ -46,11 +113,10 @@ export class HypercallTable {
       h.exit(EXIT_REASON.VMCALL);
       v.hvOwedNs += this.hv.profile.virt.vmexitRoundTripNs;
     }
-    const name = this.nameOf(nr);
-    this.count(v, name);
+    this.countCall(v, nr);
     const rc = this.dispatch(v, nr, args);
     const t = this.hv.trace;
-    if (t.on) t.emit({ type: 'hypercall', t: this.hv.engine.now, dom: v.domain.id, vcpu: v.id, name, op: String(args[0] ?? ''), rc });
+    if (t.on) t.emit({ type: 'hypercall', t: this.hv.engine.now, dom: v.domain.id, vcpu: v.id, name: this.nameOf(nr), op: String(args[0] ?? ''), rc });
     return rc;
   }
 
@@ -69,17 +135,18 @@ export class HypercallTable {
     return e.handler(v, args);
   }
 
-  count(v: Vcpu, name: string): void {
-    const d = v.domain;
-    // The domain keeps its entry of perDomain at hand: no lookup in a table of every domain.
-    let m = d.hypercallCounts;
-    if (m === undefined) {
-      m = this.perDomain.get(d.id);
-      if (!m) this.perDomain.set(d.id, (m = new Map()));
-      d.hypercallCounts = m;
-    }
-    m.set(name, (m.get(name) ?? 0) + 1);
-    this.hv.counters.hypercalls.set(name, (this.hv.counters.hypercalls.get(name) ?? 0) + 1);
+  /** Counts a call of hypercall `nr` (the scheduling core counts a PV guest's block or yield as sched_op). */
+  countCall(v: Vcpu, nr: number): void {
+    const slot = slotOf(nr);
+    if (slot >= 0) this.counters.add(v.domain, slot);
+    else this.counters.addName(v.domain, this.nameOf(nr));
+  }
+
+  /** Counts an entry of a multicall, as `multicall:<name>`. */
+  countMulticallEntry(v: Vcpu, nr: number): void {
+    const slot = slotOf(nr);
+    if (slot >= 0) this.counters.add(v.domain, NR_SLOTS + slot);
+    else this.counters.addName(v.domain, `multicall:${this.nameOf(nr)}`);
   }
 
   /** The dummy policy: PRIV needs the control domain; DM_PRIV also admits a device model

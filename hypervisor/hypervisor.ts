@@ -20,7 +20,7 @@ import { evtchnOp } from './hypercalls/evtchn-op';
 import { grantOp } from './hypercalls/grant-op';
 import { isUpcallPending, isUpcallMasked, setUpcallPending, testAndSetUpcallPending, EVTCHN_2L_NR_CHANNELS } from './public/event_channel';
 import { DEFAULT_MAX_GRANT_FRAMES, DEFAULT_MAX_MAPTRACK_FRAMES } from './public/grant_table';
-import { VIRQ } from './public/xen';
+import { HYPERCALL, VIRQ } from './public/xen';
 import { HvmState, hvmIo, injectIrq, ioreqCompleted, type Accel } from './hvm';
 import { EXIT_REASON } from './public/hvm/ioreq';
 import { dmOp } from './hypercalls/dm-op';
@@ -38,7 +38,6 @@ export interface HostConfig {
 }
 
 export interface HypervisorCounters {
-  hypercalls: Map<string, number>;
   /** EVTCHNOP_send calls made by each domain. */
   evtchnSends: Map<number, number>;
   domainsCreated: number;
@@ -171,7 +170,7 @@ export class Hypervisor {
   private readonly grantViewById: (GrantDomainView | undefined)[] = [];
   private nextDomid = 1;
   private reservedFrames = 0;
-  readonly counters: HypervisorCounters = { hypercalls: new Map(), evtchnSends: new Map(), domainsCreated: 0, domainsDestroyed: 0 };
+  readonly counters: HypervisorCounters = { evtchnSends: new Map(), domainsCreated: 0, domainsDestroyed: 0 };
 
   constructor(
     readonly engine: Engine,
@@ -186,7 +185,7 @@ export class Hypervisor {
       shutdown: (v, op) => this.shutdown(v.domain.id, op.reason),
       crash: (v, why) => this.crash(v.domain.id, `${v.name}: ${why}`),
       timerExpired: (v) => this.timerExpired(v),
-      schedOp: (v) => this.hypercalls.count(v, 'sched_op'),
+      schedOp: (v) => this.hypercalls.countCall(v, HYPERCALL.sched_op),
       io: (v, op) => hvmIo(this, v, op),
       mmu: (v, op) => mmuOp(this, v, op),
       halt: (v) => {

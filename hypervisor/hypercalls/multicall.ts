@@ -15,7 +15,7 @@ export function multicallOp(hv: Hypervisor) {
       const e = list[i] as Record<string, unknown> | null;
       if (typeof e !== 'object' || e === null || typeof e['op'] !== 'number' || !Array.isArray(e['args'])) return -EFAULT;
       const op = e['op'];
-      hv.hypercalls.count(v, `multicall:${hv.hypercalls.nameOf(op)}`);
+      hv.hypercalls.countMulticallEntry(v, op);
       e['result'] = op === HYPERCALL.multicall ? -EINVAL : hv.hypercalls.dispatch(v, op, e['args'] as unknown[]);
     }
     return 0;

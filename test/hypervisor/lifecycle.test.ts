@@ -84,6 +84,31 @@ describe('domain lifecycle', () => {
     expect(h.hv.hypercalls.perDomain.get(d.id)!.get('domctl')).toBe(1);
   });
 
+  it('counts each hypercall by name, in the order of first call, numbers no hypercall has included', () => {
+    const caller = function* (env: VcpuEnv): GuestProgram {
+      env.hypercall(HYPERCALL.xen_version);
+      env.hypercall(11); // a number below 64 that no hypercall has
+      env.hypercall(HYPERCALL.xen_version);
+      env.hypercall(1000); // past every number
+      env.hypercall(-3);
+      env.hypercall(2.5);
+      env.hypercall(HYPERCALL.multicall, [{ op: HYPERCALL.xen_version, args: [] }, { op: 1000, args: [] }], 2);
+      env.hypercall(11);
+      yield compute(1000);
+    };
+    const h = testHost({ pcpus: 1, guests: [] });
+    const d = h.hv.createDomain({ name: 'counted', type: 'pv', vcpus: 1, memoryMiB: 64, weight: 256, cap: 0 }, caller);
+    if (typeof d === 'string') throw new Error(d);
+    h.hv.unpause(d.id);
+    h.engine.run(10 * MS);
+    const calls = [...h.hv.hypercalls.perDomain.get(d.id)!];
+    // The program's block when it ends is a sched_op, counted like the hypercall of that name.
+    expect(calls.filter(([name]) => name !== 'sched_op')).toEqual([
+      ['xen_version', 2], ['#11', 2], ['#1000', 1], ['#-3', 1], ['#2.5', 1], ['multicall', 1], ['multicall:xen_version', 1], ['multicall:#1000', 1],
+    ]);
+    expect(h.hv.hypercalls.perDomain.get(d.id + 1)).toBeUndefined();
+  });
+
   it('charges hypercalls as hypervisor time on the calling vCPU', () => {
     const h = testHost({ pcpus: 1, guests: [] });
     const caller = function* (env: VcpuEnv): GuestProgram {
