@@ -30,10 +30,10 @@ export function make(domains, kind, simSeconds) {
   w.engine.run(t); // boot: not measured
   return {
     step(simNs) {
-      const e0 = w.engine.eventsRun, t0 = performance.now();
+      const e0 = w.engine.eventsRun - w.engine.staleEvents, t0 = performance.now();
       t += simNs;
       w.engine.run(t);
-      return { wallMs: performance.now() - t0, events: w.engine.eventsRun - e0 };
+      return { wallMs: performance.now() - t0, events: w.engine.eventsRun - w.engine.staleEvents - e0 };
     },
   };
 }
