@@ -8,10 +8,10 @@
 // The backend attaches to the ring where its responses stand (Linux's BACK_RING_ATTACH), so a
 // frontend whose indices are anywhere in the u32 space works; when the frontend's directory
 // vanishes (its domain died) it disconnects, and the toolstack's remove() ends it for good.
-import { evtchnBindInterdomain, evtchnClose, evtchnSend, gnttabCopy, gnttabMap, gnttabUnmap } from '../hypervisor/public/calls';
+import { evtchnBindInterdomain, evtchnClose, evtchnSend, gnttabCopy, gnttabMap, gnttabUnmap, type GrantMapIn } from '../hypervisor/public/calls';
 import type { VcpuEnv } from '../hypervisor/public/guest';
 import { GNTCOPY_dest_gref, GNTCOPY_source_gref, GNTMAP_host_map, GNTMAP_readonly, GNTST } from '../hypervisor/public/grant_table';
-import { BLKIF_RING, decodeBlkifRequest, encodeBlkifResponse, type BlkifRequest, type BlkifSegment, BLKIF_RSP_OKAY, BLKIF_RSP_ERROR } from '../hypervisor/public/io/blkif';
+import { BLKIF_RING, decodeBlkifRequest, encodeBlkifResponse, type BlkifRequest, type BlkifResponse, type BlkifSegment, BLKIF_RSP_OKAY, BLKIF_RSP_ERROR } from '../hypervisor/public/io/blkif';
 import { XenbusState } from '../hypervisor/public/io/xs_wire';
 import { BackRing, SRING_REQ_PROD, SRING_RSP_PROD, ringSize } from '../ringbuf/ring';
 import { indexAccessFor } from '../ringbuf/index-access';
@@ -60,7 +60,12 @@ export class Blkback {
   private port = -1;
   private connected = false;
   private inflight = 0;
-  private readonly done: InFlight[] = [];
+  /** Requests the disk completed, waiting for `finish`; it takes the list and leaves the spare. */
+  private done: InFlight[] = [];
+  private spareDone: InFlight[] = [];
+  /** Lists reused by every batch: requests taken off the ring, grant handles to unmap. */
+  private readonly batch: BlkifRequest[] = [];
+  private readonly unmap: number[] = [];
   /** This device waits in the disk interrupt's completion list. */
   private irqQueued = false;
   failed: string | undefined;
@@ -185,7 +190,7 @@ export class Blkback {
   private *serve(env: VcpuEnv): DGen {
     const ring = this.ring;
     if (!ring) return;
-    let batch: BlkifRequest[] = [];
+    const batch = this.batch;
     for (let guard = 0; guard <= 2 * ring.size + 2; guard++) {
       const t = ring.takeRequest(decodeBlkifRequest);
       if (t.kind === 'ok') {
@@ -193,18 +198,17 @@ export class Blkback {
         continue;
       }
       if (t.kind === 'overflow') {
+        batch.length = 0;
         this.error(env, `frontend provided bogus ring requests (${t.reason})`);
         return;
       }
-      if (batch.length > 0) {
-        this.dispatchBatch(env, batch);
-        batch = [];
-      }
+      if (batch.length > 0) this.dispatchBatch(env, batch);
       if (t.kind === 'wait' || !ring.finalCheckForRequests()) break;
     }
     if (batch.length > 0) this.dispatchBatch(env, batch);
   }
 
+  /** Submits the requests taken off the ring, then empties the list. */
   private dispatchBatch(env: VcpuEnv, reqs: BlkifRequest[]): void {
     this.stats.batches++;
     for (const raw of reqs) {
@@ -218,6 +222,7 @@ export class Blkback {
       this.k.charge(this.k.costs.blockSubmitNs);
       this.submit(env, v.req);
     }
+    reqs.length = 0;
     this.pushResponses(env);
   }
 
@@ -245,15 +250,17 @@ export class Blkback {
     const req = f.req;
     if (this.opts.mode === 'map') {
       const flags = GNTMAP_host_map | (req.op === 'write' ? GNTMAP_readonly : 0);
-      const res = gnttabMap(env, req.segments.map((s) => ({ dom: this.frontDom, ref: s.gref, flags })));
-      f.handles = res.filter((r) => r.status === GNTST.okay).map((r) => r.handle);
+      const ops: GrantMapIn[] = [];
+      for (const s of req.segments) ops.push({ dom: this.frontDom, ref: s.gref, flags });
+      const res = gnttabMap(env, ops);
+      for (const r of res) if (r.status === GNTST.okay) f.handles.push(r.handle);
       this.stats.grantMaps += f.handles.length;
       if (f.handles.length !== res.length) {
         gnttabUnmap(env, f.handles);
-        f.handles = [];
+        f.handles.length = 0;
         return false;
       }
-      f.pages = f.handles.map((h) => env.mappedPage(h)!.page);
+      for (const h of f.handles) f.pages.push(env.mappedPage(h)!.page);
       return true;
     }
     for (const _ of req.segments) {
@@ -275,20 +282,24 @@ export class Blkback {
   };
 
   private *finish(env: VcpuEnv): DGen {
-    const done = this.done.splice(0);
-    const unmap: number[] = [];
+    const done = this.done; // what completed so far; later completions go to the other list
+    this.done = this.spareDone;
+    const unmap = this.unmap;
     for (const f of done) {
       this.inflight--;
       this.k.charge(this.k.costs.blockCompleteNs);
       let status = f.result?.status === 'ok' ? BLKIF_RSP_OKAY : BLKIF_RSP_ERROR;
       if (status === BLKIF_RSP_OKAY && f.req.op === 'read' && this.opts.mode === 'copy') status = this.copyOut(env, f);
       if (status === BLKIF_RSP_OKAY && f.req.op !== 'flush') this.stats.bytes += f.req.count * 512;
-      unmap.push(...f.handles);
-      if (this.opts.mode === 'copy') this.scratch.push(...(f.pages as ScratchPage[]));
+      for (const h of f.handles) unmap.push(h);
+      if (this.opts.mode === 'copy') for (const p of f.pages) this.scratch.push(p as ScratchPage);
       if (this.ring) this.respond(env, f.req.id, f.req.operation, status);
     }
+    done.length = 0;
+    this.spareDone = done;
     if (unmap.length > 0) {
       gnttabUnmap(env, unmap);
+      unmap.length = 0;
       this.stats.unmapBatches++;
     }
     this.pushResponses(env);
@@ -309,9 +320,17 @@ export class Blkback {
     if (!ring) return;
     this.stats.responses++;
     if (status !== BLKIF_RSP_OKAY) this.stats.errors++;
-    ring.produceResponse((view, off) => encodeBlkifResponse(view, off, { id, operation, status }));
+    const rsp = this.rsp;
+    rsp.id = id;
+    rsp.operation = operation;
+    rsp.status = status;
+    ring.produceResponse(this.writeRsp);
     void env;
   }
+
+  /** The response being written, and its writer: made once, not per response. */
+  private readonly rsp: BlkifResponse = { id: 0, operation: 0, status: 0 };
+  private readonly writeRsp = (view: DataView, off: number): void => encodeBlkifResponse(view, off, this.rsp);
 
   private pushResponses(env: VcpuEnv): void {
     const ring = this.ring;

@@ -86,26 +86,30 @@ export class Dom0Kernel {
         const w = this.queue.shift()!;
         this.stats.workItems++;
         yield* w(env);
-        yield* this.settle();
+        // settle(), without a generator of its own: this runs after every work item
+        if (this.owedUserNs > 0) yield this.takeOwed('user');
+        if (this.owedNs > 0) yield this.takeOwed('kernel');
       }
       yield block();
       this.stats.upcalls++;
       this.charge(this.costs.irqEntryNs);
       dispatch.dispatch();
-      yield* this.settle();
+      if (this.owedUserNs > 0) yield this.takeOwed('user');
+      if (this.owedNs > 0) yield this.takeOwed('kernel');
     }
   }
 
+  /** Spends the time charged so far, user time (the device model's) first. */
   *settle(): DGen {
-    if (this.owedUserNs > 0) {
-      const ns = this.owedUserNs;
-      this.owedUserNs = 0;
-      yield compute(ns, 'user');
-    }
-    if (this.owedNs > 0) {
-      const ns = this.owedNs;
-      this.owedNs = 0;
-      yield compute(ns, 'kernel');
-    }
+    if (this.owedUserNs > 0) yield this.takeOwed('user');
+    if (this.owedNs > 0) yield this.takeOwed('kernel');
+  }
+
+  /** The user or kernel time charged so far, as one compute operation; it is no longer owed. */
+  private takeOwed(mode: 'user' | 'kernel'): GuestOp {
+    const ns = mode === 'user' ? this.owedUserNs : this.owedNs;
+    if (mode === 'user') this.owedUserNs = 0;
+    else this.owedNs = 0;
+    return compute(ns, mode);
   }
 }

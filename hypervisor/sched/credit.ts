@@ -57,6 +57,10 @@ export class CreditScheduler implements Scheduler {
   private assigned: number[] = [];
   /** Counters, always on. */
   readonly stats = { boosts: 0, steals: 0, ratelimited: 0, parks: 0, accts: 0, ticks: 0 };
+  /** The decision `schedule` returns, filled in anew by every call: one object, not one per call. */
+  private readonly decision: { -readonly [K in keyof SchedDecision]-?: SchedDecision[K] } = { next: null, sliceNs: 0, why: '', continuing: false };
+  /** The vCPUs of the runqueue being re-sorted (kept to be reused). */
+  private readonly sorting: CVcpu[] = [];
 
   constructor(opts: CreditOptions = {}) {
     this.tsliceNs = opts.tsliceNs ?? CSCHED_DEFAULT_TSLICE_MS * NS_PER_MS;
@@ -127,7 +131,7 @@ export class CreditScheduler implements Scheduler {
     if (prev) this.burn(prev, now);
     if (prev && prevRunnable && !cv(prev).yieldFlag && prevRanNs < this.ratelimitNs) {
       this.stats.ratelimited++;
-      return { next: prev, sliceNs: this.ratelimitNs - prevRanNs, why: tracing ? `ratelimit: ran ${fmtUs(prevRanNs)} < ${fmtUs(this.ratelimitNs)}` : '', continuing: true };
+      return this.decide(prev, this.ratelimitNs - prevRanNs, tracing ? `ratelimit: ran ${fmtUs(prevRanNs)} < ${fmtUs(this.ratelimitNs)}` : '', true);
     }
     if (prev && prevRunnable) this.enqueue(prev);
     let next = this.head(pcpu);
@@ -139,7 +143,7 @@ export class CreditScheduler implements Scheduler {
         stolen = true;
       }
     }
-    if (next === null) return { next: null, sliceNs: Infinity, why: tracing ? 'nothing runnable' : '' };
+    if (next === null) return this.decide(null, Infinity, tracing ? 'nothing runnable' : '', false);
     const s = cv(next);
     let why = '';
     if (tracing) {
@@ -150,7 +154,17 @@ export class CreditScheduler implements Scheduler {
     if (next.processor !== pcpu) this.migrate(next, pcpu);
     s.yieldFlag = false;
     s.lastBurn = now;
-    return { next, sliceNs: this.tsliceNs, why };
+    return this.decide(next, this.tsliceNs, why, false);
+  }
+
+  /** Fills in the one decision object this policy returns (see Scheduler.schedule). */
+  private decide(next: Vcpu | null, sliceNs: number, why: string, continuing: boolean): SchedDecision {
+    const d = this.decision;
+    d.next = next;
+    d.sliceNs = sliceNs;
+    d.why = why;
+    d.continuing = continuing;
+    return d;
   }
 
   adjust(d: Domain, p: SchedParams): number {
@@ -334,10 +348,13 @@ export class CreditScheduler implements Scheduler {
   /** Re-sorts a runqueue after priorities changed, keeping FIFO order within a priority. */
   private sortRunq(pcpu: number): void {
     const q = this.runqs[pcpu]!;
-    const all: Vcpu[] = [];
-    for (const list of q) for (const v of list) all.push(v);
-    for (const v of all) this.dequeue(v);
-    for (const v of all) q[listOf(cv(v).pri)]!.push(cv(v));
+    const all = this.sorting;
+    for (const list of q) {
+      for (let l = list.head; l !== null; l = l.next) all.push(l as CVcpu);
+    }
+    for (const s of all) s.queue!.remove(s);
+    for (const s of all) q[listOf(s.pri)]!.push(s);
+    all.length = 0;
   }
 }
 

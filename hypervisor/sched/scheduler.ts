@@ -59,7 +59,9 @@ export interface Scheduler {
   yield(v: Vcpu): void;
   /** Chooses the pCPU a vCPU should be queued on. */
   pickCpu(v: Vcpu): number;
-  /** The decision on `pcpu`. `prev` ran until now; `prevRunnable` says whether it may go on. */
+  /** The decision on `pcpu`. `prev` ran until now; `prevRunnable` says whether it may go on.
+   *  A policy may return the same object from every call, filled in anew: read it before the
+   *  next call. */
   schedule(pcpu: number, prev: Vcpu | null, prevRunnable: boolean, prevRanNs: number): SchedDecision;
   /** Sets per-domain parameters; returns 0 or -errno. */
   adjust(d: Domain, p: SchedParams): number;
