@@ -1,12 +1,13 @@
 // `npm run bench:counts`: machine instructions and cache misses per simulated event, counted
 // by valgrind's cachegrind instead of timed. Wall time on a shared host moves by a factor of
-// two from one minute to the next; these counts repeat to 0.1%, so they show what a change of
-// code or data layout does per event, at 1000 domains and at small sizes, without the host.
+// two from one minute to the next; these counts repeat to 0.1% at 10 and 16 domains and to
+// about 3% at 1000 (where a full GC falls into a measured window in some runs and not in
+// others), so they show what a change of code or data layout does per event without the host.
 //
 // Each configuration runs twice under cachegrind, with the same boot and a short and a long
 // measured window; the differences of the two runs divided by the difference of their events
 // are the steady-state figures (start-up and boot cancel out). V8 runs with --single-threaded
-// --predictable and fixed seeds, which makes two runs of one build agree to 0.1%.
+// --predictable and fixed seeds, which makes runs of one build agree (see above).
 //
 // Counts are split by the function that executed them. `run` is pvlab itself: JIT-compiled
 // JavaScript (cachegrind names it ???) and V8's builtins it calls. `gc` is the garbage
