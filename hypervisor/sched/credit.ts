@@ -352,7 +352,7 @@ export class CreditScheduler implements Scheduler {
     for (const list of q) {
       for (let l = list.head; l !== null; l = l.next) all.push(l as CVcpu);
     }
-    for (const s of all) s.queue!.remove(s);
+    for (const s of all) this.dequeue(s.item);
     for (const s of all) q[listOf(s.pri)]!.push(s);
     all.length = 0;
   }
