@@ -53,6 +53,10 @@ export class CreditScheduler implements Scheduler {
   private runqs: Fifo<Vcpu>[][] = [];
   /** vCPUs queued at each priority level, over all pCPUs. */
   private readonly queuedAt = new Int32Array(LISTS);
+  /** For each priority level, a bitmap of the pCPUs whose list at that level is not empty
+   *  (`words` 32-bit words per level): stealing visits only peers that have work. */
+  private occupied = new Uint32Array(0);
+  private words = 0;
   private readonly activeDoms: Domain[] = [];
   private assigned: number[] = [];
   /** Counters, always on. */
@@ -71,8 +75,10 @@ export class CreditScheduler implements Scheduler {
 
   attach(core: SchedCore): void {
     this.core = core;
+    this.words = (core.nrPcpus + 31) >>> 5;
+    this.occupied = new Uint32Array(LISTS * this.words);
     for (let p = 0; p < core.nrPcpus; p++) {
-      this.runqs.push(Array.from({ length: LISTS }, (_, i) => new Fifo<Vcpu>(this.queuedAt, i)));
+      this.runqs.push(Array.from({ length: LISTS }, (_, i) => new Fifo<Vcpu>(this.queuedAt, i, this.occupied, i * this.words * 32 + p)));
       this.assigned.push(0);
     }
     core.pcpuTick(this.tickNs, (p) => this.tick(p));
@@ -211,20 +217,47 @@ export class CreditScheduler implements Scheduler {
     let candidates = 0; // queued anywhere above `pri` (this pCPU's own lists hold none)
     for (let i = 0; i < LISTS && -i > pri; i++) candidates += this.queuedAt[i]!;
     if (candidates === 0) return null;
+    // Peers in the order pcpu+1, …, n-1, 0, …, pcpu-1, skipping those with nothing queued above `pri`.
     const n = this.core.nrPcpus;
-    for (let k = 1; k < n; k++) {
-      const peer = (pcpu + k) % n;
-      const q = this.runqs[peer]!;
-      for (let i = 0; i < LISTS && -i > pri; i++) {
-        for (let l = q[i]!.head; l !== null; l = l.next) {
-          if (l.item.canRunOn(pcpu)) {
-            this.stats.steals++;
-            return l.item;
-          }
+    for (let peer = this.nextOccupied(pcpu + 1, n, pri); peer >= 0; peer = this.nextOccupied(peer + 1, n, pri)) {
+      const v = this.stealFrom(peer, pcpu, pri);
+      if (v !== null) return v;
+    }
+    for (let peer = this.nextOccupied(0, pcpu, pri); peer >= 0; peer = this.nextOccupied(peer + 1, pcpu, pri)) {
+      const v = this.stealFrom(peer, pcpu, pri);
+      if (v !== null) return v;
+    }
+    return null;
+  }
+
+  /** The first vCPU queued on `peer` above `pri` that may run on `pcpu`. */
+  private stealFrom(peer: number, pcpu: number, pri: number): Vcpu | null {
+    const q = this.runqs[peer]!;
+    for (let i = 0; i < LISTS && -i > pri; i++) {
+      for (let l = q[i]!.head; l !== null; l = l.next) {
+        if (l.item.canRunOn(pcpu)) {
+          this.stats.steals++;
+          return l.item;
         }
       }
     }
     return null;
+  }
+
+  /** The first pCPU in [from, to) with a vCPU queued above `pri`, or -1. */
+  private nextOccupied(from: number, to: number, pri: number): number {
+    const m = this.occupied;
+    const words = this.words;
+    for (let w = from >>> 5; w * 32 < to; w++) {
+      let bits = 0;
+      for (let i = 0; i < LISTS && -i > pri; i++) bits |= m[i * words + w]!;
+      if (w === from >>> 5) bits &= -1 << (from & 31);
+      if (bits !== 0) {
+        const p = w * 32 + 31 - Math.clz32(bits & -bits);
+        return p < to ? p : -1;
+      }
+    }
+    return -1;
   }
 
   private migrate(v: Vcpu, to: number): void {

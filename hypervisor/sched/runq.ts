@@ -14,10 +14,14 @@ export class Fifo<T> {
   length = 0;
 
   /** `tally[slot]` counts the items of every queue sharing it (e.g. one priority level on
-   *  all pCPUs), so a scheduler knows without a scan whether any peer has such an item. */
+   *  all pCPUs), so a scheduler knows without a scan whether any peer has such an item.
+   *  Bit `bit` of the bitmap `occupied` is set while this queue is not empty, so a scheduler
+   *  finds the peers that have work without looking at the others (Xen keeps such cpumasks). */
   constructor(
     private readonly tally?: Int32Array,
     private readonly slot = 0,
+    private readonly occupied?: Uint32Array,
+    private readonly bit = 0,
   ) {}
 
   push(l: Link<T>): void {
@@ -34,7 +38,7 @@ export class Fifo<T> {
     else this.head = l;
     if (l.next) l.next.prev = l;
     else this.tail = l;
-    this.length++;
+    if (this.length++ === 0 && this.occupied) this.occupied[this.bit >>> 5]! |= 1 << (this.bit & 31);
     if (this.tally) this.tally[this.slot]!++;
   }
 
@@ -46,7 +50,7 @@ export class Fifo<T> {
     else this.tail = l.prev;
     l.prev = l.next = null;
     l.queue = null;
-    this.length--;
+    if (--this.length === 0 && this.occupied) this.occupied[this.bit >>> 5]! &= ~(1 << (this.bit & 31));
     if (this.tally) this.tally[this.slot]!--;
   }
 
