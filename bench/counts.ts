@@ -15,6 +15,10 @@
 // main thread and which still compiles in the measured window; it depends on when V8 decides
 // to optimize what, so it moves between builds that execute the same, and a comparison of
 // builds should read `run`.
+// `--cache l2` simulates the 1 MiB L2 as the last level instead of the L3, so that the last-level
+// misses are what an event finds outside the L2. `--functions N` counts per function instead,
+// with callgrind (count-functions.ts), and prints the N functions with the most of those
+// misses per event.
 // Needs valgrind (Debian: apt-get install valgrind). Not part of `npm test`.
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -23,6 +27,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Command } from 'commander';
 import { build } from 'esbuild';
+import { countByFunction, FN_COLUMNS, perEventDifference } from './count-functions';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const run = promisify(execFile);
@@ -56,8 +61,12 @@ const CONFIGS: Config[] = [
   { name: '1000x64', domains: 1000, pcpus: 64, boot: 1.25, windows: [0.25, 0.5], what: 'the scale scenario: 1000 domains on 64 pCPUs' },
 ];
 
-/** The last-level cache cachegrind simulates: this machine's L3 (32 MiB, 16-way, 64-byte lines). */
-const LL = '33554432,16,64';
+/** The last-level cache valgrind simulates: by default this machine's L3 (32 MiB, 16-way,
+ *  64-byte lines); `--cache l2` simulates its 1 MiB L2 there instead, to count what an event
+ *  finds outside the L2. */
+const CACHES = { l3: '33554432,16,64', l2: '1048576,16,64' } as const;
+/** How V8 runs under valgrind: single-threaded and seeded, so that runs of one build agree. */
+const NODE_FLAGS = ['--single-threaded', '--predictable', '--hash-seed=1', '--random-seed=1', '--max-semi-space-size=64'];
 
 const GROUPS = ['run', 'gc', 'other'] as const;
 type Group = (typeof GROUPS)[number];
@@ -92,12 +101,11 @@ interface Counted {
   tally: Tally;
 }
 
-async function count(entry: string, dir: string, c: Config, sim: number): Promise<Counted> {
+async function count(entry: string, dir: string, c: Config, sim: number, ll: string): Promise<Counted> {
   const out = join(dir, `${c.name}-${sim}-${process.pid}.cg`);
   const args = [
-    '--tool=cachegrind', '--cache-sim=yes', `--LL=${LL}`, `--cachegrind-out-file=${out}`,
-    process.execPath, '--single-threaded', '--predictable', '--hash-seed=1', '--random-seed=1', '--max-semi-space-size=64',
-    entry, String(c.domains), String(c.pcpus), String(c.boot), String(sim),
+    '--tool=cachegrind', '--cache-sim=yes', `--LL=${ll}`, `--cachegrind-out-file=${out}`,
+    process.execPath, ...NODE_FLAGS, entry, String(c.domains), String(c.pcpus), String(c.boot), String(sim),
   ];
   try {
     const { stdout } = await run('valgrind', args, { maxBuffer: 64 * 2 ** 20 });
@@ -126,10 +134,16 @@ async function main(): Promise<void> {
     .description('instructions and cache misses per simulated event, counted by cachegrind (needs valgrind)')
     .option('--only <name>', `one configuration (${CONFIGS.map((c) => c.name).join(', ')})`)
     .option('--json', 'print {configs: [{name, events, instructions, d1_misses, ll_read_misses, ll_write_misses, gc_instructions, other_instructions}]} (per event)')
+    .option('--cache <level>', 'the last-level cache to simulate: l3 (32 MiB) or l2 (1 MiB)', 'l3')
+    .option('--functions <n>', 'per function instead (callgrind): the n with the most last-level read misses per event')
     .parse(process.argv.slice(2), { from: 'user' });
-  const o = cmd.opts<{ only?: string; json?: boolean }>();
+  const o = cmd.opts<{ only?: string; json?: boolean; cache: string; functions?: string }>();
   const picked = CONFIGS.filter((c) => o.only === undefined || c.name === o.only);
   if (picked.length === 0) cmd.error(`--only must be one of ${CONFIGS.map((c) => c.name).join(', ')}`);
+  if (o.cache !== 'l3' && o.cache !== 'l2') cmd.error('--cache must be l3 or l2');
+  const ll = CACHES[o.cache as keyof typeof CACHES];
+  const top = o.functions === undefined ? 0 : Number(o.functions);
+  if (o.functions !== undefined && !(Number.isInteger(top) && top > 0)) cmd.error('--functions must be a positive integer');
   try {
     execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
   } catch {
@@ -142,10 +156,12 @@ async function main(): Promise<void> {
     stdin: { contents: ENTRY, resolveDir: join(ROOT, 'bench'), loader: 'ts', sourcefile: 'counts-entry.ts' },
     bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: entry, logLevel: 'error',
   });
+  const parallel = Math.max(1, Math.min(2, availableParallelism()));
   try {
-    if (!o.json) console.log(`cachegrind, LL ${LL}; ${picked.length * 2} runs, ${Math.min(2, availableParallelism())} at a time (a 1000-domain run takes about two minutes)`);
-    const jobs = picked.flatMap((c) => c.windows.map((sim) => () => count(entry, dir, c, sim)));
-    const results = await pool(Math.max(1, Math.min(2, availableParallelism())), jobs);
+    if (top > 0) return await byFunction(entry, dir, picked, ll, top, parallel, o.json === true);
+    if (!o.json) console.log(`cachegrind, LL ${ll}; ${picked.length * 2} runs, ${parallel} at a time (a 1000-domain run takes about two minutes)`);
+    const jobs = picked.flatMap((c) => c.windows.map((sim) => () => count(entry, dir, c, sim, ll)));
+    const results = await pool(parallel, jobs);
     const rows = picked.map((c, i) => {
       const [a, b] = [results[2 * i]!, results[2 * i + 1]!];
       const ev = b.events - a.events;
@@ -169,6 +185,27 @@ async function main(): Promise<void> {
     }
   } finally {
     rmSync(entry, { force: true });
+  }
+}
+
+/** `--functions N`: the N functions with the most last-level read misses per event, per configuration. */
+async function byFunction(entry: string, dir: string, picked: Config[], ll: string, top: number, parallel: number, json: boolean): Promise<void> {
+  if (!json) console.log(`callgrind, LL ${ll}; ${picked.length * 2} runs, ${parallel} at a time (a 1000-domain run takes about three minutes)`);
+  const jobs = picked.flatMap((c) => c.windows.map((sim) => () =>
+    countByFunction(entry, join(dir, `${c.name}-${sim}-${process.pid}.clg`), ll, NODE_FLAGS, [String(c.domains), String(c.pcpus), String(c.boot), String(sim)])));
+  const results = await pool(parallel, jobs);
+  const out = picked.map((c, i) => ({ name: c.name, functions: perEventDifference(results[2 * i]!, results[2 * i + 1]!, 2, top) }));
+  if (json) {
+    const keys = ['instructions', 'd1_misses', 'll_read_misses', 'll_write_misses'];
+    return void console.log(JSON.stringify({ configs: out.map((c) => ({ name: c.name, functions: c.functions.map((f) => ({ name: f.name, ...Object.fromEntries(keys.map((k, i) => [k, f.counts[i]])) })) })) }, null, 2));
+  }
+  for (const c of out) {
+    console.log(`\n${c.name}: per event, self counts (a function's inlined callees count as its own)`);
+    console.log(`${FN_COLUMNS[0].padStart(7)} ${FN_COLUMNS[1].padStart(8)} ${FN_COLUMNS[2].padStart(6)} ${FN_COLUMNS[3].padStart(6)}  function`);
+    for (const f of c.functions) {
+      const [ir, d1, rd, wr] = f.counts as [number, number, number, number];
+      console.log(`${ir.toFixed(0).padStart(7)} ${d1.toFixed(1).padStart(8)} ${rd.toFixed(2).padStart(6)} ${wr.toFixed(2).padStart(6)}  ${f.name}`);
+    }
   }
 }
 
