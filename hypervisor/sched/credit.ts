@@ -9,7 +9,7 @@ import { EINVAL } from '../public/errno';
 import type { Domain } from '../domain';
 import type { Vcpu } from '../vcpu';
 import type { Scheduler, SchedCore, SchedDecision, SchedParams } from './scheduler';
-import { Fifo, Link } from './runq';
+import { Fifo, Link, Occupancy } from './runq';
 
 export const CSCHED_DEFAULT_TSLICE_MS = 30;
 export const CSCHED_TICKS_PER_TSLICE = 3;
@@ -53,10 +53,8 @@ export class CreditScheduler implements Scheduler {
   private runqs: Fifo<Vcpu>[][] = [];
   /** vCPUs queued at each priority level, over all pCPUs. */
   private readonly queuedAt = new Int32Array(LISTS);
-  /** For each priority level, a bitmap of the pCPUs whose list at that level is not empty
-   *  (`words` 32-bit words per level): stealing visits only peers that have work. */
-  private occupied = new Uint32Array(0);
-  private words = 0;
+  /** Which pCPUs have a vCPU queued at each priority level: stealing visits only those. */
+  private occupancy = new Occupancy(LISTS, 0);
   private readonly activeDoms: Domain[] = [];
   private assigned: number[] = [];
   /** Counters, always on. */
@@ -75,10 +73,9 @@ export class CreditScheduler implements Scheduler {
 
   attach(core: SchedCore): void {
     this.core = core;
-    this.words = (core.nrPcpus + 31) >>> 5;
-    this.occupied = new Uint32Array(LISTS * this.words);
+    const occ = (this.occupancy = new Occupancy(LISTS, core.nrPcpus));
     for (let p = 0; p < core.nrPcpus; p++) {
-      this.runqs.push(Array.from({ length: LISTS }, (_, i) => new Fifo<Vcpu>(this.queuedAt, i, this.occupied, i * this.words * 32 + p)));
+      this.runqs.push(Array.from({ length: LISTS }, (_, i) => new Fifo<Vcpu>(this.queuedAt, i, occ.bits, occ.bit(i, p))));
       this.assigned.push(0);
     }
     core.pcpuTick(this.tickNs, (p) => this.tick(p));
@@ -214,16 +211,18 @@ export class CreditScheduler implements Scheduler {
 
   /** Steals the first queued vCPU of strictly higher priority than `pri` from a peer. */
   private steal(pcpu: number, pri: number): Vcpu | null {
+    let above = 0; // the lists above `pri`
     let candidates = 0; // queued anywhere above `pri` (this pCPU's own lists hold none)
-    for (let i = 0; i < LISTS && -i > pri; i++) candidates += this.queuedAt[i]!;
+    for (; above < LISTS && -above > pri; above++) candidates += this.queuedAt[above]!;
     if (candidates === 0) return null;
     // Peers in the order pcpu+1, …, n-1, 0, …, pcpu-1, skipping those with nothing queued above `pri`.
     const n = this.core.nrPcpus;
-    for (let peer = this.nextOccupied(pcpu + 1, n, pri); peer >= 0; peer = this.nextOccupied(peer + 1, n, pri)) {
+    const occ = this.occupancy;
+    for (let peer = occ.next(pcpu + 1, n, above); peer >= 0; peer = occ.next(peer + 1, n, above)) {
       const v = this.stealFrom(peer, pcpu, pri);
       if (v !== null) return v;
     }
-    for (let peer = this.nextOccupied(0, pcpu, pri); peer >= 0; peer = this.nextOccupied(peer + 1, pcpu, pri)) {
+    for (let peer = occ.next(0, pcpu, above); peer >= 0; peer = occ.next(peer + 1, pcpu, above)) {
       const v = this.stealFrom(peer, pcpu, pri);
       if (v !== null) return v;
     }
@@ -242,22 +241,6 @@ export class CreditScheduler implements Scheduler {
       }
     }
     return null;
-  }
-
-  /** The first pCPU in [from, to) with a vCPU queued above `pri`, or -1. */
-  private nextOccupied(from: number, to: number, pri: number): number {
-    const m = this.occupied;
-    const words = this.words;
-    for (let w = from >>> 5; w * 32 < to; w++) {
-      let bits = 0;
-      for (let i = 0; i < LISTS && -i > pri; i++) bits |= m[i * words + w]!;
-      if (w === from >>> 5) bits &= -1 << (from & 31);
-      if (bits !== 0) {
-        const p = w * 32 + 31 - Math.clz32(bits & -bits);
-        return p < to ? p : -1;
-      }
-    }
-    return -1;
   }
 
   private migrate(v: Vcpu, to: number): void {

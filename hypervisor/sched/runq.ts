@@ -65,3 +65,36 @@ export class Fifo<T> {
     for (let l = this.head; l !== null; l = l.next) yield l.item;
   }
 }
+
+/** For each of `levels` priority levels, a bitmap of the pCPUs whose queue at that level is not
+ *  empty (Xen keeps cpumasks of this kind), so a scheduler visits only peers that have work.
+ *  Each queue keeps its own bit: `new Fifo(tally, slot, occ.bits, occ.bit(level, pcpu))`. */
+export class Occupancy {
+  readonly bits: Uint32Array;
+  private readonly words: number;
+
+  constructor(levels: number, nrPcpus: number) {
+    this.words = (nrPcpus + 31) >>> 5;
+    this.bits = new Uint32Array(levels * this.words);
+  }
+
+  bit(level: number, pcpu: number): number {
+    return level * this.words * 32 + pcpu;
+  }
+
+  /** The first pCPU in [from, to) with a queue not empty at one of the levels 0 … upTo-1, or -1. */
+  next(from: number, to: number, upTo: number): number {
+    const m = this.bits;
+    const words = this.words;
+    for (let w = from >>> 5; w * 32 < to; w++) {
+      let bits = 0;
+      for (let i = 0; i < upTo; i++) bits |= m[i * words + w]!;
+      if (w === from >>> 5) bits &= -1 << (from & 31);
+      if (bits !== 0) {
+        const p = w * 32 + 31 - Math.clz32(bits & -bits);
+        return p < to ? p : -1;
+      }
+    }
+    return -1;
+  }
+}

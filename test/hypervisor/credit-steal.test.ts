@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CreditScheduler } from '../../hypervisor/sched/credit';
 import type { SchedCore } from '../../hypervisor/sched/scheduler';
-import { Fifo, Link } from '../../hypervisor/sched/runq';
+import { Fifo, Link, Occupancy } from '../../hypervisor/sched/runq';
 import { Vcpu } from '../../hypervisor/vcpu';
 import type { Domain } from '../../hypervisor/domain';
 import type { Trace } from '../../hypervisor/trace';
@@ -92,3 +92,20 @@ describe('a runqueue FIFO', () => {
     expect(bits[1]).toBe(0);
   });
 });
+
+describe('runqueue occupancy', () => {
+  it('finds the next pCPU with work at the levels asked for, within [from, to)', () => {
+    const occ = new Occupancy(3, 70); // three 32-bit words per level
+    const q = (level: number, pcpu: number): Fifo<string> => new Fifo<string>(undefined, 0, occ.bits, occ.bit(level, pcpu));
+    q(0, 5).push(new Link('boost on 5'));
+    q(2, 9).push(new Link('over on 9'));
+    q(1, 66).push(new Link('under on 66'));
+    expect(occ.next(0, 70, 3)).toBe(5);
+    expect(occ.next(6, 70, 3)).toBe(9);
+    expect(occ.next(6, 70, 2)).toBe(66); // level 2 (OVER) not asked for
+    expect(occ.next(6, 66, 2)).toBe(-1); // 66 is past the end
+    expect(occ.next(67, 70, 3)).toBe(-1);
+    expect(occ.next(0, 5, 3)).toBe(-1);
+  });
+});
+
