@@ -101,11 +101,16 @@ interface Counted {
   tally: Tally;
 }
 
+/** The bundled entry's arguments for one window of a configuration. */
+function entryArgs(c: Config, sim: number): string[] {
+  return [String(c.domains), String(c.pcpus), String(c.boot), String(sim)];
+}
+
 async function count(entry: string, dir: string, c: Config, sim: number, ll: string): Promise<Counted> {
   const out = join(dir, `${c.name}-${sim}-${process.pid}.cg`);
   const args = [
     '--tool=cachegrind', '--cache-sim=yes', `--LL=${ll}`, `--cachegrind-out-file=${out}`,
-    process.execPath, ...NODE_FLAGS, entry, String(c.domains), String(c.pcpus), String(c.boot), String(sim),
+    process.execPath, ...NODE_FLAGS, entry, ...entryArgs(c, sim),
   ];
   try {
     const { stdout } = await run('valgrind', args, { maxBuffer: 64 * 2 ** 20 });
@@ -192,7 +197,7 @@ async function main(): Promise<void> {
 async function byFunction(entry: string, dir: string, picked: Config[], ll: string, top: number, parallel: number, json: boolean): Promise<void> {
   if (!json) console.log(`callgrind, LL ${ll}; ${picked.length * 2} runs, ${parallel} at a time (a 1000-domain run takes about three minutes)`);
   const jobs = picked.flatMap((c) => c.windows.map((sim) => () =>
-    countByFunction(entry, join(dir, `${c.name}-${sim}-${process.pid}.clg`), ll, NODE_FLAGS, [String(c.domains), String(c.pcpus), String(c.boot), String(sim)])));
+    countByFunction(entry, join(dir, `${c.name}-${sim}-${process.pid}.clg`), ll, NODE_FLAGS, entryArgs(c, sim))));
   const results = await pool(parallel, jobs);
   const out = picked.map((c, i) => ({ name: c.name, functions: perEventDifference(results[2 * i]!, results[2 * i + 1]!, 2, top) }));
   if (json) {

@@ -219,20 +219,20 @@ export class CreditScheduler implements Scheduler {
     const n = this.core.nrPcpus;
     const occ = this.occupancy;
     for (let peer = occ.next(pcpu + 1, n, above); peer >= 0; peer = occ.next(peer + 1, n, above)) {
-      const v = this.stealFrom(peer, pcpu, pri);
+      const v = this.stealFrom(peer, pcpu, above);
       if (v !== null) return v;
     }
     for (let peer = occ.next(0, pcpu, above); peer >= 0; peer = occ.next(peer + 1, pcpu, above)) {
-      const v = this.stealFrom(peer, pcpu, pri);
+      const v = this.stealFrom(peer, pcpu, above);
       if (v !== null) return v;
     }
     return null;
   }
 
-  /** The first vCPU queued on `peer` above `pri` that may run on `pcpu`. */
-  private stealFrom(peer: number, pcpu: number, pri: number): Vcpu | null {
+  /** The first vCPU queued on `peer` in its lists 0 … above-1 that may run on `pcpu`. */
+  private stealFrom(peer: number, pcpu: number, above: number): Vcpu | null {
     const q = this.runqs[peer]!;
-    for (let i = 0; i < LISTS && -i > pri; i++) {
+    for (let i = 0; i < above; i++) {
       for (let l = q[i]!.head; l !== null; l = l.next) {
         if (l.item.canRunOn(pcpu)) {
           this.stats.steals++;
