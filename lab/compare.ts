@@ -2,7 +2,7 @@
 // (VT-x, with IDE or AHCI), binary translation, pure emulation, PVHVM, PVH, and on a KVM host
 // emulated devices, virtio and vhost (./compare-kvm) — on the same disk and volume, and one row per mode: the score, how it compares with native, and
 // the counts and CPU time that explain the difference.
-import { parseScenario, ScenarioError, type Scenario } from './scenario/index';
+import { applyOverrides, parseScenario, parseValue, ScenarioError, type Scenario, type Setting } from './scenario/index';
 import type { Domain as DomainSpec } from './scenario/types';
 import { runScenario, type RunHooks, type RunOutcome } from './run/runner';
 import type { RunReport, DomainReport } from './run/report';
@@ -38,26 +38,34 @@ export interface CompareResult {
 }
 
 export interface CompareInput {
-  /** A built-in workload kind with its options, or a scenario whose first guest is varied. */
+  /** A built-in workload kind with its options as typed (`bs: '4k'`, `iodepth: '32'`), or a
+   *  scenario whose first guest is varied. */
   workload?: { kind: string; options: Record<string, string> };
   scenario?: Scenario;
   modes?: CompareMode[];
   platform?: string;
-  seed?: number;
+  /** A whole number, or one as typed on the command line. */
+  seed?: number | string;
   duration?: string;
 }
 
+/** fio's job when none is given, and what `pvlab compare fio` starts from: a 4 KiB random read,
+ *  one request at a time. */
+const DEFAULT_FIO = { rw: 'randread', bs: '4k', iodepth: 1 };
+
 /** The default stage: 2 pCPUs, dom0 with one vCPU, one guest with one disk on a volume (and,
- *  for a network workload, one vif on xenbr0). */
+ *  for a network workload, one vif on xenbr0). No text the caller gave is pasted into the YAML:
+ *  the workload and each of its options are settings on the parsed document, checked by the
+ *  scenario file's rules, so a bad option is reported as typed (`command line: bs=abc: is not a
+ *  size`) and none can add keys of its own. Seed, duration and platform are checked likewise. */
 export function baseScenario(input: CompareInput): Scenario {
-  if (input.scenario) return input.scenario;
-  const w = input.workload ?? { kind: 'fio', options: { rw: 'randread', bs: '4k', iodepth: '1' } };
-  const opts = Object.entries(w.options).map(([k, v]) => `${k}: ${v}`).join(', ');
-  const net = NET_KINDS.includes(w.kind);
-  const yaml = `name: compare-${w.kind}
-seed: ${input.seed ?? 1}
-duration: ${input.duration ?? '1s'}
-platform: ${input.platform ?? 'modern'}
+  const overrides = { seed: input.seed, duration: input.duration, platform: input.platform };
+  if (input.scenario) return applyOverrides(input.scenario, overrides);
+  const w = input.workload ?? { kind: 'fio', options: {} };
+  const yaml = `name: compare
+seed: 1
+duration: 1s
+platform: modern
 host: {pcpus: 2}
 dom0: {vcpus: 1, memory: 1024, volumes: [{name: /dev/vg0/guest, disk: sda, size: 4GiB}]}
 domains:
@@ -66,11 +74,18 @@ domains:
     vcpus: 1
     memory: 512
     disk: ['format=raw, vdev=xvda, access=rw, target=/dev/vg0/guest']
-${net ? "    vif: ['bridge=xenbr0']\n" : ''}    workload: {kind: ${w.kind}${opts ? ', ' + opts : ''}}
-`;
-  const r = parseScenario(yaml, 'compare');
+${NET_KINDS.includes(w.kind) ? "    vif: ['bridge=xenbr0']\n" : ''}`;
+  const at = (...rest: string[]) => ['domains', 0, 'workload', ...rest];
+  const settings: Setting[] = [
+    { key: 'workload', path: at(), text: w.kind, label: w.kind, value: { kind: w.kind, ...(w.kind === 'fio' ? DEFAULT_FIO : {}) } },
+    ...Object.entries(w.options).map(([key, text]): Setting => {
+      const label = `${key}=${text}`;
+      return { key, path: at(key), text, label, value: parseValue(text, label, '') };
+    }),
+  ];
+  const r = parseScenario(yaml, 'compare', { settings });
   if (!r.ok) throw r.error;
-  return r.scenario;
+  return applyOverrides({ ...r.scenario, name: `compare-${w.kind}` }, overrides);
 }
 
 /** The scenario with its first guest switched to `mode`. */

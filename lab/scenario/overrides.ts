@@ -1,10 +1,11 @@
-// Command-line overrides of a loaded Scenario (`--seed N`, `--duration D`), checked by the same
-// rules as the scenario file's `seed:` and `duration:` keys. A bad value throws a ScenarioError
-// whose file is "command line" and whose key path is the option, e.g.
+// Command-line overrides of a loaded Scenario (`--seed N`, `--duration D`, `--platform P`), checked
+// by the same rules as the scenario file's `seed:`, `duration:` and `platform:` keys. A bad value
+// throws a ScenarioError whose file is "command line" and whose key path is the option, e.g.
 //   command line: --duration: a duration needs a unit (got 10); write e.g. 10ms or 10s
 
+import type { z } from 'zod';
 import { ScenarioError } from './errors';
-import { durationField, seedField } from './schema';
+import { durationField, platformField, seedField } from './schema';
 import type { Scenario } from './types';
 
 export interface Overrides {
@@ -12,6 +13,8 @@ export interface Overrides {
   seed?: string | number;
   /** With a unit, e.g. "10s". */
   duration?: string;
+  /** A platform profile's name (`--platform`). */
+  platform?: string;
 }
 
 export const COMMAND_LINE = 'command line';
@@ -21,6 +24,7 @@ export function applyOverrides(scenario: Scenario, overrides: Overrides): Scenar
   const out = { ...scenario };
   if (overrides.seed !== undefined) out.seed = check(seedField, numeric(overrides.seed), '--seed');
   if (overrides.duration !== undefined) out.duration = check(durationField, overrides.duration, '--duration');
+  if (overrides.platform !== undefined) out.platform = check(platformField, overrides.platform, '--platform');
   return out;
 }
 
@@ -30,7 +34,7 @@ function numeric(value: string | number): unknown {
   return value;
 }
 
-function check(schema: typeof seedField | typeof durationField, value: unknown, option: string): number {
+function check<T>(schema: z.ZodType<T>, value: unknown, option: string): T {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   throw new ScenarioError({ file: COMMAND_LINE, keyPath: option, problem: r.error.issues[0]!.message });

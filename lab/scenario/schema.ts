@@ -25,6 +25,7 @@ const specString = <T>(parse: (spec: string) => ReturnType<Parser<T>>): Parser<T
 
 export const seedField = field(integer(0), 1);
 export const durationField = field(duration({ min: 1 }), SECOND);
+export const platformField = field(oneOf(PLATFORMS), 'modern');
 export const scenarioNameField = field(text(/^\S.*$/, 'a name on one line, not starting with a space'));
 
 export const hostDiskSchema = strict({
@@ -109,7 +110,7 @@ export const scenarioFileSchema = strict({
   name: scenarioNameField,
   seed: seedField,
   duration: durationField,
-  platform: field(oneOf(PLATFORMS), 'modern'),
+  platform: platformField,
   host: hostSchema.prefault({}),
   scheduler: schedulerSchema.prefault({}),
   dom0: dom0Schema.prefault({}),

@@ -19,6 +19,9 @@ export interface Setting {
   text: string;
   /** The value read as YAML. */
   value: unknown;
+  /** How messages name this setting, when not as `--set key` (`pvlab compare`'s `bs=4k`):
+   *  an issue inside it is placed at the label, followed by the rest of its key path. */
+  label?: string;
 }
 
 const SEGMENT = /^([A-Za-z_][A-Za-z0-9_-]*)((?:\[[0-9]+\])*)$/;
@@ -35,7 +38,8 @@ export function parseKeyPath(key: string, option = '--set'): PathSegment[] {
   return path;
 }
 
-/** One value as YAML: `512` → 512, `5ms` → "5ms", `[0, 1]` → [0, 1]. */
+/** One value as YAML: `512` → 512, `5ms` → "5ms", `[0, 1]` → [0, 1]. A value that is not
+ *  YAML is an error at `option key` (at `key` when `option` is ''). */
 export function parseValue(text: string, key: string, option = '--set'): unknown {
   const doc = parseDocument(text, { prettyErrors: false });
   const error = doc.errors[0];
@@ -76,15 +80,23 @@ function setIn(node: unknown, path: readonly PathSegment[], value: unknown, s: S
   return { ...map, [head!]: setIn(map[head!], rest, value, s) };
 }
 
-/** Places issues about a set key (or inside it) on the command line, before any in the file. */
+/** Places issues about a set key (or inside it) on the command line, before any in the file;
+ *  when settings nest, the innermost one answers. */
 export function settingsRedirect(settings: readonly Setting[], option = '--set'): Redirect {
   return (issue): Placement | undefined => {
-    const hit = settings.find((s) => s.path.every((seg, i) => i < issue.path.length && String(issue.path[i]) === String(seg)));
+    let hit: Setting | undefined;
+    for (const s of settings) {
+      const inside = s.path.every((seg, i) => i < issue.path.length && String(issue.path[i]) === String(seg));
+      if (inside && (hit === undefined || s.path.length > hit.path.length)) hit = s;
+    }
     if (!hit) return undefined;
-    return { file: COMMAND_LINE, keyPath: `${option} ${formatKeyPath(issue.path)}`, rank: [-1] };
+    const rest = formatKeyPath(issue.path.slice(hit.path.length));
+    const keyPath = hit.label === undefined ? `${option} ${formatKeyPath(issue.path)}` : rest === '' ? hit.label : `${hit.label} ${rest}`;
+    return { file: COMMAND_LINE, keyPath, rank: [-1] };
   };
 }
 
+/** An error placed at `--set key` (`key` alone when there is no option, as for `bs=4k`). */
 function badKey(option: string, key: string, problem: string): ScenarioError {
-  return new ScenarioError({ file: COMMAND_LINE, keyPath: `${option} ${key}`, problem });
+  return new ScenarioError({ file: COMMAND_LINE, keyPath: option === '' ? key : `${option} ${key}`, problem });
 }

@@ -50,9 +50,9 @@ function cmdCompare(what: string | undefined, pairs: string[], opts: CompareOpti
   checkOutputPaths({ '--html': opts.html });
   const isFile = what !== undefined && (what.endsWith('.yaml') || what.endsWith('.yml'));
   const input: CompareInput = {
-    workload: isFile ? undefined : { kind: what ?? 'fio', options: what === undefined ? { rw: 'randread', bs: '4k', iodepth: '1' } : options },
+    workload: isFile ? undefined : { kind: what ?? 'fio', options },
     scenario: isFile ? loadInput(what!, opts) : undefined,
-    modes, platform: opts.platform, seed: opts.seed === undefined ? undefined : Number(opts.seed), duration: opts.duration,
+    modes, platform: opts.platform, seed: opts.seed, duration: opts.duration,
   };
   const t0 = performance.now();
   const { result, runs } = watchedCompare(input, Boolean(opts.html));
@@ -95,7 +95,7 @@ export function registerCompare(program: Command): void {
     .command('compare')
     .description('run one workload under each mode (native, pv, hvm, bt, tcg, pvhvm, pvh) and compare')
     .argument('[workload]', 'a built-in workload (fio, cpu-burn, cpu-periodic) or a scenario file whose first guest is varied')
-    .argument('[options...]', 'workload options as key=value (rw=randread bs=4k iodepth=1)')
+    .argument('[options...]', 'workload options as key=value; fio starts from rw=randread bs=4k iodepth=1')
     .option('--modes <list>', `comma-separated modes (${MODES.join(',')})`)
     .option('--platform <name>', 'platform profile: modern, core2-2006, xeon-2003')
     .option('--seed <n>', 'the seed for every run')
