@@ -96,7 +96,8 @@ export function settingsRedirect(settings: readonly Setting[], option = '--set')
   };
 }
 
-/** An error placed at `--set key` (`key` alone when there is no option, as for `bs=4k`). */
+/** An error placed at `--set key` (the option alone for `--workload`'s whole value, the key
+ *  alone for `pvlab compare`'s `bs=4k`). */
 function badKey(option: string, key: string, problem: string): ScenarioError {
-  return new ScenarioError({ file: COMMAND_LINE, keyPath: option === '' ? key : `${option} ${key}`, problem });
+  return new ScenarioError({ file: COMMAND_LINE, keyPath: [option, key].filter((p) => p !== '').join(' '), problem });
 }
