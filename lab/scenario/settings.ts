@@ -6,10 +6,10 @@
 //   command line: --set domains[1].cpu_weight: must be at most 65535 (got 70000)
 // `pvlab run` takes one value per key; `pvlab sweep` a comma-separated list (lab/sweep/plan).
 
-import { parseDocument } from 'yaml';
 import { COMMAND_LINE } from './overrides';
 import { describeValue, formatKeyPath, ScenarioError, type PathSegment } from './errors';
 import type { Placement, Redirect } from './issues';
+import { readYaml } from './yaml';
 
 export interface Setting {
   /** The key as typed, e.g. `domains[1].cpu_weight`. */
@@ -41,10 +41,9 @@ export function parseKeyPath(key: string, option = '--set'): PathSegment[] {
 /** One value as YAML: `512` → 512, `5ms` → "5ms", `[0, 1]` → [0, 1]. A value that is not
  *  YAML is an error at `option key` (at `key` when `option` is ''). */
 export function parseValue(text: string, key: string, option = '--set'): unknown {
-  const doc = parseDocument(text, { prettyErrors: false });
-  const error = doc.errors[0];
-  if (error) throw badKey(option, key, `the value ${JSON.stringify(text)} is not valid YAML: ${error.message.split('\n')[0]}`);
-  return doc.toJS();
+  const r = readYaml(text, COMMAND_LINE);
+  if (!r.ok) throw badKey(option, key, `the value ${JSON.stringify(text)} is not valid YAML: ${r.error.problem.replace(/^YAML syntax error: /, '')}`);
+  return r.raw;
 }
 
 /** `key=value` → a Setting (the whole text after the first `=` is the value). */

@@ -6,7 +6,8 @@
 //   which is built without recursion;
 // - keys that are lists, mappings or null (`? [a, b]`, `~: 1`): plain data has no such keys
 //   (the library would make them text and print a process warning);
-// - aliases that expand into too many values (the "billion laughs" file);
+// - aliases that name no anchor before them, and aliases that expand into too many values
+//   (the "billion laughs" file);
 // - a document that is not a mapping (a list, a scalar, nothing), placed where it starts.
 
 import {
@@ -23,9 +24,26 @@ const MAX_ALIAS_COUNT = 1000;
 export type YamlRead =
   | { ok: true; doc: Document; lines: LineCounter; raw: Record<string, unknown> }
   | { ok: false; error: ScenarioError };
+export type YamlValue =
+  | { ok: true; doc: Document; lines: LineCounter; raw: unknown }
+  | { ok: false; error: ScenarioError };
 
 /** Parses one YAML document that must be a mapping; `file` names it in errors. */
 export function readYamlMapping(text: string, file: string): YamlRead {
+  const r = readYaml(text, file);
+  if (!r.ok) return r;
+  const { doc, lines, raw } = r;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    const pos = lines.linePos(doc.contents?.range?.[0] ?? 0);
+    const problem = `a scenario must be a mapping of keys such as name: and domains: (got ${describeValue(raw)})`;
+    return failed(new ScenarioError({ file, line: pos.line, column: pos.col, problem }));
+  }
+  return { ok: true, doc, lines, raw: raw as Record<string, unknown> };
+}
+
+/** Parses one YAML document into plain data, with every check above but the mapping's (a
+ *  value given on the command line, say); `file` names it in errors. */
+export function readYaml(text: string, file: string): YamlValue {
   const cstLines = new LineCounter();
   const cst = [...new Parser(cstLines.addNewLine).parse(text)];
   const deep = firstTooDeep(cst);
@@ -36,7 +54,7 @@ export function readYamlMapping(text: string, file: string): YamlRead {
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, logLevel: 'error' });
-  const at = (node: Node | null | undefined, keyPath: string, problem: string): YamlRead => {
+  const at = (node: Node | null | undefined, keyPath: string, problem: string): YamlValue => {
     const pos = lines.linePos(node?.range?.[0] ?? 0);
     return failed(new ScenarioError({ file, line: pos.line, column: pos.col, keyPath, problem }));
   };
@@ -44,6 +62,8 @@ export function readYamlMapping(text: string, file: string): YamlRead {
   if (syntax) return failed(yamlError(syntax, lines, cst, file));
   const badKey = firstBadKey(doc);
   if (badKey) return at(badKey.node, badKey.keyPath, badKey.problem);
+  const unresolved = firstUnresolvedAlias(doc);
+  if (unresolved) return at(unresolved.node, unresolved.keyPath, unresolved.problem);
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -52,10 +72,7 @@ export function readYamlMapping(text: string, file: string): YamlRead {
     if (!alias) throw e;
     return at(alias.node, alias.keyPath, `the aliases expand into more than ${MAX_ALIAS_COUNT} values (each *name copies what its &name holds)`);
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return at(doc.contents, '', `a scenario must be a mapping of keys such as name: and domains: (got ${describeValue(raw)})`);
-  }
-  return { ok: true, doc, lines, raw: raw as Record<string, unknown> };
+  return { ok: true, doc, lines, raw };
 }
 
 function failed(error: ScenarioError): { ok: false; error: ScenarioError } {
@@ -151,6 +168,26 @@ function firstAlias(doc: Document): Found | undefined {
     Alias(_, alias, ancestors) {
       found = { node: alias, keyPath: keyPathOf([...ancestors, alias]), problem: '' };
       return visit.BREAK;
+    },
+  });
+  return found;
+}
+
+/** The first alias (in reading order) with no anchor of its name before it, which the library
+ *  cannot resolve. */
+function firstUnresolvedAlias(doc: Document): Found | undefined {
+  const anchors = new Set<string>();
+  let found: Found | undefined;
+  visit(doc, {
+    Node(_, node, ancestors) {
+      if (isAlias(node)) {
+        if (anchors.has(node.source)) return undefined;
+        const problem = `*${node.source} has no &${node.source} before it to copy (an alias copies what an anchor set before it holds)`;
+        found = { node, keyPath: keyPathOf([...ancestors, node]), problem };
+        return visit.BREAK;
+      }
+      if (node.anchor) anchors.add(node.anchor);
+      return undefined;
     },
   });
   return found;

@@ -6,9 +6,11 @@
 // all, so a misspelt platform crashed the run with a TypeError.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { baseScenario, type CompareInput } from '../../lab/compare';
-import { loadScenarioFile, ScenarioError } from '../../lab/scenario';
+import { loadScenarioFile, ScenarioError, type Scenario } from '../../lab/scenario';
+import { FUZZ_SEED, fuzzRuns } from '../fuzz/fuzz-config';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -59,6 +61,39 @@ describe('a built-in workload and its options', () => {
     const injected = refusal(fio({ rw: 'randread\nseed: 9' }));
     expect(injected.file).toBe('command line');
     expect(injected.keyPath).toBe('rw=randread\nseed: 9');
+  });
+});
+
+describe('any option value', () => {
+  /** YAML's own punctuation, alone and inside text, beside arbitrary strings. */
+  const yamlish = fc.constantFrom('{', '}', '[', ']', ',', ':', ': x', '- x', '&a', '*a', '!!str', '#', '"', "'", '|', '>', '\n', '\t', '---', '...', '%YAML', '?', '@', '`', 'null', '~', '4k', '1', '-1', '1e9', 'true', 'NaN');
+  const value = fc.oneof(fc.string(), fc.array(fc.oneof(yamlish, fc.string({ maxLength: 4 })), { maxLength: 5 }).map((xs) => xs.join('')));
+  const key = fc.oneof(fc.constantFrom('rw', 'bs', 'iodepth', 'size', 'verify', 'ops', 'rate_iops', 'vdev', 'then'), fc.stringMatching(/^[a-z_]{1,8}$/));
+  /** Everything but the guest's workload. */
+  const stage = (s: Scenario) => ({ ...s, domains: s.domains.map((d) => ({ ...d, workload: undefined })) });
+
+  it('is taken as that option\'s value, or refused on the command line at that option: no other key moves, nothing throws', () => {
+    const plain = baseScenario({});
+    fc.assert(
+      fc.property(fc.dictionary(key, value, { maxKeys: 3 }), (options) => {
+        let s: Scenario;
+        try {
+          s = baseScenario(fio(options));
+        } catch (e) {
+          expect(e).toBeInstanceOf(ScenarioError);
+          const err = e as ScenarioError;
+          expect(err.file).toBe('command line');
+          const labels = [...Object.entries(options).map(([k, v]) => `${k}=${v}`), 'fio'];
+          expect(labels.some((l) => err.keyPath === l || err.keyPath.startsWith(`${l} `)), err.message).toBe(true);
+          return;
+        }
+        expect(stage(s)).toEqual(stage(plain));
+        const w = s.domains[0]!.workload as unknown as Record<string, unknown>;
+        const w0 = plain.domains[0]!.workload as unknown as Record<string, unknown>;
+        for (const k of Object.keys({ ...w, ...w0 })) if (!Object.hasOwn(options, k)) expect(w[k], k).toEqual(w0[k]);
+      }),
+      { seed: FUZZ_SEED, numRuns: fuzzRuns(400) },
+    );
   });
 });
 

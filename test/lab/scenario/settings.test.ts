@@ -59,6 +59,13 @@ describe('--set', () => {
     ['scheduler.tslce=5ms', "command line: --set scheduler.tslce: unknown key; did you mean 'tslice'?"],
     ['domains[2].memory=256', 'command line: --set domains[2].memory: domains has 2 entries, so there is no [2]'],
     ['name.first=x', 'command line: --set name.first: name is not a mapping of keys (got "s")'],
+    // Values the YAML library cannot turn into data: each was an uncaught exception (an alias
+    // with no anchor) or a process warning (a key that is a list) before the value went through
+    // the file's own reader.
+    ['seed=*a', 'command line: --set seed: the value "*a" is not valid YAML: *a has no &a before it to copy (an alias copies what an anchor set before it holds)'],
+    ['seed={[a]: 1}', 'command line: --set seed: the value "{[a]: 1}" is not valid YAML: a key must be a name such as vcpus (got a list)'],
+    ['seed=[1', 'command line: --set seed: the value "[1" is not valid YAML: Flow sequence must end with a ]'],
+    [`seed=${'['.repeat(100)}`, `command line: --set seed: the value "${'['.repeat(100)}" is not valid YAML: nested more than 64 levels deep (a scenario's values are a few levels deep at most)`],
   ];
   for (const [set, want] of bad) {
     it(`blames the command line for ${set}`, () => {
