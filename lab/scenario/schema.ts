@@ -35,12 +35,17 @@ export const hostDiskSchema = strict({
   image: optional(text(/./, 'a file path')),
 });
 
+/** The most host RAM a scenario may have, in MiB (4 TiB). */
+export const MAX_HOST_MEMORY_MIB = 4 * 1024 * 1024;
+
 export const DEFAULT_HOST_DISK = { name: 'sda', kind: 'ssd', size: 256 * GiB, image: undefined } as const;
 
 export const hostSchema = strict({
   hypervisor: optional(oneOf(HYPERVISORS)),
   pcpus: field(integer(1, 4096), 4),
-  memory: field(memory({ min: 16 }), 16 * 1024),
+  // At most 4 TiB: the host's frame table keeps an entry per 4 KiB frame in one typed array,
+  // and Node's largest is 4 GiB (2^30 entries). Xen itself reached 16 TiB only in 4.x.
+  memory: field(memory({ min: 16, max: MAX_HOST_MEMORY_MIB }), 16 * 1024),
   disks: z.array(hostDiskSchema).default(() => [{ ...DEFAULT_HOST_DISK }]),
 });
 
