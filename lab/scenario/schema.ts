@@ -44,7 +44,7 @@ export const hostSchema = strict({
   hypervisor: optional(oneOf(HYPERVISORS)),
   pcpus: field(integer(1, 4096), 4),
   // At most 4 TiB: the host's frame table keeps an entry per 4 KiB frame in one typed array,
-  // and Node's largest is 4 GiB (2^30 entries). Xen itself reached 16 TiB only in 4.x.
+  // and Node's largest is 4 GiB (2^30 four-byte entries).
   memory: field(memory({ min: 16, max: MAX_HOST_MEMORY_MIB }), 16 * 1024),
   disks: z.array(hostDiskSchema).default(() => [{ ...DEFAULT_HOST_DISK }]),
 });
