@@ -19,7 +19,8 @@ export interface BlockIo {
   op: BlockOp;
   /** First 512-byte sector. */
   sector: number;
-  /** Sectors, a multiple of 8 (whole 4 KiB pages) in pvlab's workloads. */
+  /** Sectors: 8 in each page but the last, which may hold fewer (fio's bs is any multiple of
+   *  512 bytes; see ../kernel/bio). */
   count: number;
   /** The guest pages holding (write) or receiving (read) the data, one per 4 KiB. */
   gfns: number[];
@@ -32,8 +33,9 @@ export interface BlockDevice {
   readonly sizeSectors: number;
   /** The most pages one request may carry. */
   readonly maxPages: number;
-  /** Can another request be queued now? */
-  canSubmit(): boolean;
+  /** Can a request of `pages` pages be queued now? Without `pages`, whether one of the size
+   *  the device plans for can be (blkfront: its most; virtio-blk: one page). */
+  canSubmit(pages?: number): boolean;
   /** Queues a request (kernel CPU time is spent inside). */
   submit(io: BlockIo): KGen;
   /** Pushes queued requests to the device (notifying it if needed). */

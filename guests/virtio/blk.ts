@@ -20,6 +20,7 @@ import {
 import { VirtqDriver, virtqAreasIn, virtqLayout } from '../../ringbuf/virtqueue';
 import type { IoStep } from '../drivers/io';
 import type { BlockDevice, BlockIo, KGen } from '../kernel/types';
+import { sectorsInPage } from '../kernel/bio';
 import { VirtioPciDevice } from './pci';
 
 /** The queue the driver asks for: all three areas in one page (virtqLayout). */
@@ -106,13 +107,13 @@ export class VirtioBlk implements BlockDevice {
     return this.dev.accesses;
   }
 
-  canSubmit(): boolean {
-    return this.failed === undefined && this.freeSlots.length > 0 && this.vq.numFree >= OVERHEAD_DESCS + 1;
+  canSubmit(pages = 1): boolean {
+    return this.failed === undefined && this.freeSlots.length > 0 && this.vq.numFree >= OVERHEAD_DESCS + pages;
   }
 
   /** virtio_queue_rq: header, data pages and status as one chain on the available ring. */
   *submit(io: BlockIo): KGen {
-    if (!this.canSubmit() || io.gfns.length === 0 || io.gfns.length > Math.min(this.maxPages, this.vq.numFree - OVERHEAD_DESCS)) {
+    if (!this.canSubmit(io.gfns.length) || io.gfns.length === 0 || io.gfns.length > this.maxPages) {
       io.done(-1);
       return;
     }
@@ -125,7 +126,7 @@ export class VirtioBlk implements BlockDevice {
     const toDevice = io.op === 'write';
     const r = this.vq.add([
       { addr: base + slot * VIRTIO_BLK_OUTHDR_BYTES, len: VIRTIO_BLK_OUTHDR_BYTES, write: false },
-      ...io.gfns.map((g) => ({ addr: g * PAGE, len: Math.min(PAGE, (io.count * 512) / io.gfns.length), write: !toDevice })),
+      ...io.gfns.map((g, i) => ({ addr: g * PAGE, len: sectorsInPage(io, i) * 512, write: !toDevice })),
       { addr: base + STATUS_OFF + slot, len: 1, write: true },
     ]);
     if (r.kind !== 'ok') {

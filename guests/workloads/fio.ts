@@ -3,10 +3,12 @@
 // first writes every block of its sequence with a pattern derived from the offset and the
 // seed, then reads the same sequence back and counts the blocks that do not match.
 // It runs on any BlockDevice (blkfront, or a native IDE/AHCI driver): the same workload in
-// every mode, with the same random offsets for the same seed.
+// every mode, with the same random offsets for the same seed. An I/O with more pages than the
+// device takes in one request goes as several (../kernel/bio), as Linux's block layer splits it.
 import { block, compute } from '../../hypervisor/public/guest';
 import { Histogram } from '../../hw/histogram';
 import type { RandomStream } from '../../hw/rng';
+import { sectorsInPage, splitIo } from '../kernel/bio';
 import type { BlockDevice, BlockIo, KGen } from '../kernel/types';
 import type { Workload, WorkloadStats } from './workload';
 
@@ -68,7 +70,7 @@ export class FioJob {
     const pagesPer = Math.ceil(this.opts.bs / PAGE);
     const slots: Slot[] = [];
     for (let i = 0; i < this.opts.iodepth; i++) slots.push({ gfns: Array.from({ length: pagesPer }, () => k.allocPage()), busy: false });
-    if (slots.some((s) => s.gfns.some((g) => g < 0)) || pagesPer > dev.maxPages) {
+    if (slots.some((s) => s.gfns.some((g) => g < 0))) {
       this.errors++;
       this.done = true;
       return;
@@ -93,12 +95,20 @@ export class FioJob {
           continue;
         }
       }
-      while (this.seq < perPhase && inflight < slots.length && dev.canSubmit()) {
+      while (this.seq < perPhase && inflight < slots.length && dev.canSubmit(Math.min(pagesPer, dev.maxPages))) {
         const slot = slots.find((s) => !s.busy)!;
         const block = this.pickBlock(order, blocks);
         const io = this.prepare(k, slot, block, () => inflight--);
         yield compute(k.syscallNs, 'kernel'); // io_submit
-        yield* dev.submit(io);
+        const [first, ...rest] = splitIo(io, dev.maxPages); // the block layer's split to the device's limit
+        yield* dev.submit(first!);
+        for (const part of rest) {
+          while (!dev.canSubmit(part.gfns.length)) {
+            yield* dev.kick(); // the parts so far go out, and their completions free room
+            yield* k.wait();
+          }
+          yield* dev.submit(part);
+        }
         inflight++;
         queued = true;
         if (gap > 0) break;
@@ -122,8 +132,12 @@ export class FioJob {
   /** One I/O of the job on `slot`, its pages filled if it writes; submitted by run() itself, as
    *  a separate generator would be one more level resumed at every step of the submission. */
   private prepare(k: IoKernel, slot: Slot, block: number, release: () => void): BlockIo {
-    const write = this.phase === 'write' || this.opts.rw === 'write' || this.opts.rw === 'randwrite' || (this.opts.rw === 'rw' && block % 2 === 1);
+    // The verify phase reads back what the write phase wrote, whatever the job's rw (fio's
+    // do_verify after a write job).
+    const rw = this.opts.rw;
+    const write = this.phase === 'write' || (this.phase === 'run' && (rw === 'write' || rw === 'randwrite' || (rw === 'rw' && block % 2 === 1)));
     const offset = block * this.opts.bs;
+    const count = this.opts.bs / 512;
     if (write) for (let p = 0; p < slot.gfns.length; p++) fillPattern(k.page(slot.gfns[p]!)!, offset + p * PAGE, this.seed);
     slot.busy = true;
     const start = k.now();
@@ -131,7 +145,7 @@ export class FioJob {
     return {
       op: write ? 'write' : 'read',
       sector: offset / 512,
-      count: this.opts.bs / 512,
+      count,
       gfns: slot.gfns,
       done: (status) => {
         slot.busy = false;
@@ -142,7 +156,7 @@ export class FioJob {
           this.ops++;
           this.bytes += this.opts.bs;
         }
-        if (verifying && status === 0 && !slot.gfns.every((g, p) => checkPattern(k.page(g)!, offset + p * PAGE, this.seed))) this.verifyErrors++;
+        if (verifying && status === 0 && !slot.gfns.every((g, p) => checkPattern(k.page(g)!, offset + p * PAGE, this.seed, sectorsInPage({ count }, p) * 512))) this.verifyErrors++;
       },
     };
   }
@@ -155,8 +169,9 @@ export function fillPattern(page: Uint8Array, diskOffset: number, seed: number):
   for (let i = 0; i < w.length; i++) w[i] = mix(seed, base + i);
 }
 
-export function checkPattern(page: Uint8Array, diskOffset: number, seed: number): boolean {
-  const w = new Uint32Array(page.buffer, page.byteOffset, PAGE / 4);
+/** Whether the first `bytes` of `page` hold the pattern (an I/O's last page may be partial). */
+export function checkPattern(page: Uint8Array, diskOffset: number, seed: number, bytes = PAGE): boolean {
+  const w = new Uint32Array(page.buffer, page.byteOffset, bytes / 4);
   const base = Math.floor(diskOffset / 4);
   for (let i = 0; i < w.length; i++) if (w[i] !== mix(seed, base + i)) return false;
   return true;

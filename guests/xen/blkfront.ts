@@ -9,6 +9,7 @@ import { BLKIF_OP_READ, BLKIF_OP_WRITE, BLKIF_RING, BLKIF_MAX_SEGMENTS_PER_REQUE
 import { XenbusState } from '../../hypervisor/public/io/xs_wire';
 import { FrontRing, sharedRingInit } from '../../ringbuf/ring';
 import { compute } from '../../hypervisor/public/guest';
+import { sectorsInPage } from '../kernel/bio';
 import type { PvKernel } from '../kernel/pv';
 import type { BlockDevice, BlockIo, KGen } from '../kernel/types';
 
@@ -108,13 +109,13 @@ export class Blkfront implements BlockDevice {
     return true;
   }
 
-  canSubmit(): boolean {
-    return this.failed === undefined && this.ring !== undefined && this.freeIds.length > 0 && this.k.grants.available >= this.maxPages;
+  canSubmit(pages = this.maxPages): boolean {
+    return this.failed === undefined && this.ring !== undefined && this.freeIds.length > 0 && this.k.grants.available >= pages;
   }
 
   /** Puts one request on the ring (not yet pushed). */
   *submit(io: BlockIo): KGen {
-    if (!this.canSubmit() || io.gfns.length === 0 || io.gfns.length > this.maxPages) {
+    if (!this.canSubmit(io.gfns.length) || io.gfns.length === 0 || io.gfns.length > this.maxPages) {
       io.done(BLKIF_RSP_ERROR);
       return;
     }
@@ -125,7 +126,7 @@ export class Blkfront implements BlockDevice {
     this.shadow[id] = { io, grefs };
     const req = {
       operation: write ? BLKIF_OP_WRITE : BLKIF_OP_READ, nrSegments: grefs.length, handle: this.devid, id,
-      sectorNumber: io.sector, segments: grefs.map((gref) => ({ gref, firstSect: 0, lastSect: 7 })),
+      sectorNumber: io.sector, segments: grefs.map((gref, i) => ({ gref, firstSect: 0, lastSect: sectorsInPage(io, i) - 1 })),
     };
     this.ring!.produceRequest((view, off) => encodeBlkifRequest(view, off, req));
     this.stats.requests++;
