@@ -100,14 +100,15 @@ export class FioJob {
         const block = this.pickBlock(order, blocks);
         const io = this.prepare(k, slot, block, () => inflight--);
         yield compute(k.syscallNs, 'kernel'); // io_submit
-        const [first, ...rest] = splitIo(io, dev.maxPages); // the block layer's split to the device's limit
-        yield* dev.submit(first!);
-        for (const part of rest) {
-          while (!dev.canSubmit(part.gfns.length)) {
-            yield* dev.kick(); // the parts so far go out, and their completions free room
-            yield* k.wait();
+        if (pagesPer <= dev.maxPages) yield* dev.submit(io);
+        else {
+          for (const part of splitIo(io, dev.maxPages)) { // the block layer's split to the device's limit
+            while (!dev.canSubmit(part.gfns.length)) {
+              yield* dev.kick(); // the parts so far go out, and their completions free room
+              yield* k.wait();
+            }
+            yield* dev.submit(part);
           }
-          yield* dev.submit(part);
         }
         inflight++;
         queued = true;
