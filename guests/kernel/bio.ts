@@ -10,9 +10,9 @@ const PAGE = 4096;
 const SECTOR = 512;
 const SECTORS_PER_PAGE = PAGE / SECTOR;
 
-/** Sectors of `io` in its page `i`: 8, or fewer in the last page. */
-export function sectorsInPage(io: Pick<BlockIo, 'count'>, i: number): number {
-  return Math.max(0, Math.min(SECTORS_PER_PAGE, io.count - i * SECTORS_PER_PAGE));
+/** Sectors of an I/O of `count` sectors in its page `i`: 8, or fewer in the last page. */
+export function sectorsInPage(count: number, i: number): number {
+  return Math.max(0, Math.min(SECTORS_PER_PAGE, count - i * SECTORS_PER_PAGE));
 }
 
 /**

@@ -126,7 +126,7 @@ export class VirtioBlk implements BlockDevice {
     const toDevice = io.op === 'write';
     const r = this.vq.add([
       { addr: base + slot * VIRTIO_BLK_OUTHDR_BYTES, len: VIRTIO_BLK_OUTHDR_BYTES, write: false },
-      ...io.gfns.map((g, i) => ({ addr: g * PAGE, len: sectorsInPage(io, i) * 512, write: !toDevice })),
+      ...io.gfns.map((g, i) => ({ addr: g * PAGE, len: sectorsInPage(io.count, i) * 512, write: !toDevice })),
       { addr: base + STATUS_OFF + slot, len: 1, write: true },
     ]);
     if (r.kind !== 'ok') {

@@ -157,7 +157,7 @@ export class FioJob {
           this.ops++;
           this.bytes += this.opts.bs;
         }
-        if (verifying && status === 0 && !slot.gfns.every((g, p) => checkPattern(k.page(g)!, offset + p * PAGE, this.seed, sectorsInPage({ count }, p) * 512))) this.verifyErrors++;
+        if (verifying && status === 0 && !slot.gfns.every((g, p) => checkPattern(k.page(g)!, offset + p * PAGE, this.seed, sectorsInPage(count, p) * 512))) this.verifyErrors++;
       },
     };
   }

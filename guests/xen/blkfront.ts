@@ -126,7 +126,7 @@ export class Blkfront implements BlockDevice {
     this.shadow[id] = { io, grefs };
     const req = {
       operation: write ? BLKIF_OP_WRITE : BLKIF_OP_READ, nrSegments: grefs.length, handle: this.devid, id,
-      sectorNumber: io.sector, segments: grefs.map((gref, i) => ({ gref, firstSect: 0, lastSect: sectorsInPage(io, i) - 1 })),
+      sectorNumber: io.sector, segments: grefs.map((gref, i) => ({ gref, firstSect: 0, lastSect: sectorsInPage(io.count, i) - 1 })),
     };
     this.ring!.produceRequest((view, off) => encodeBlkifRequest(view, off, req));
     this.stats.requests++;

@@ -27,8 +27,8 @@ describe('splitIo and sectorsInPage', () => {
       [1000, 88, whole.gfns.slice(0, 11)],
       [1088, 1, [61]],
     ]);
-    expect([0, 1, 2].map((i) => sectorsInPage(parts[1]!, i))).toEqual([1, 0, 0]);
-    expect([0, 10, 11].map((i) => sectorsInPage(whole, i))).toEqual([8, 8, 1]);
+    expect([0, 1, 2].map((i) => sectorsInPage(parts[1]!.count, i))).toEqual([1, 0, 0]);
+    expect([0, 10, 11].map((i) => sectorsInPage(whole.count, i))).toEqual([8, 8, 1]);
   });
 
   it('completes the whole I/O once, after its last part, with the first failure', () => {
