@@ -5,8 +5,10 @@
 // recalled from a product sheet rather than read from a retrieved copy, the comment says so,
 // and where it is derived, it says how.
 //
-// `ssd`: up to `parallelism` commands in service; each completes after its latency or when its
-// bytes have passed the direction's bandwidth limit, whichever is later. `hdd`: one command at
+// `ssd`: up to `parallelism` commands in service; each completes after its latency (which the
+// data sheet gives for 4 KiB) plus the time its bytes beyond 4 KiB take at the direction's
+// bandwidth, or when its bytes have passed that bandwidth limit behind the commands before it,
+// whichever is later. `hdd`: one command at
 // a time, FIFO (no elevator: reordering belongs to the host's I/O scheduler, and tagged or
 // native command queueing is not modelled): command overhead, seek by distance, rotational
 // wait from the platter's angle (a function of simulated time, so deterministic), transfer at
@@ -208,6 +210,9 @@ export function diskTiming(m: DiskModel, sizeSectors: number, counters: TimingCo
   return m.kind === 'ssd' ? new SsdTiming(m) : new HddTiming(m, sizeSectors, counters);
 }
 
+/** The command size the data sheets' latencies are given for. */
+const SSD_LATENCY_BYTES = 4096;
+
 class SsdTiming implements DiskTiming {
   readonly capacity: number;
   private readFreeAt = 0;
@@ -220,11 +225,14 @@ class SsdTiming implements DiskTiming {
   start(c: TimedCommand, now: number): number {
     if (c.op === 'flush') return now + this.m.flushLatencyNs;
     const read = c.op === 'read';
-    const pipeNs = (c.count * SECTOR_SIZE * 1e9) / (read ? this.m.readBytesPerSec : this.m.writeBytesPerSec);
-    const pipeEnd = Math.max(read ? this.readFreeAt : this.writeFreeAt, now) + pipeNs;
+    const bytes = c.count * SECTOR_SIZE;
+    const nsPerByte = 1e9 / (read ? this.m.readBytesPerSec : this.m.writeBytesPerSec);
+    const pipeEnd = Math.max(read ? this.readFreeAt : this.writeFreeAt, now) + bytes * nsPerByte;
     if (read) this.readFreeAt = pipeEnd;
     else this.writeFreeAt = pipeEnd;
-    return Math.ceil(Math.max(now + (read ? this.m.readLatencyNs : this.m.writeLatencyNs), pipeEnd));
+    // The sheet's latency is a 4 KiB command's; a larger one also streams its further bytes.
+    const alone = (read ? this.m.readLatencyNs : this.m.writeLatencyNs) + Math.max(0, bytes - SSD_LATENCY_BYTES) * nsPerByte;
+    return Math.ceil(Math.max(now + alone, pipeEnd));
   }
 }
 
