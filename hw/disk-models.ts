@@ -5,10 +5,13 @@
 // recalled from a product sheet rather than read from a retrieved copy, the comment says so,
 // and where it is derived, it says how.
 //
-// `ssd`: up to `parallelism` commands in service; each completes after its latency (which the
-// data sheet gives for 4 KiB) plus the time its bytes beyond 4 KiB take at the direction's
-// bandwidth, or when its bytes have passed that bandwidth limit behind the commands before it,
-// whichever is later. `hdd`: one command at
+// `ssd`: up to `parallelism` commands in service. A command's first 4 KiB take the data
+// sheet's latency, in parallel with the other commands; its further bytes then stream after
+// those of the larger commands before it, and no command's bytes pass the direction's
+// bandwidth limit sooner than the bytes of the commands before it allow. So 4 KiB commands
+// complete at their latency until the bandwidth binds; a 64 KiB read at iodepth 1 also takes
+// the time its further 60 KiB take, and splitting it in two saves at most one 4 KiB transfer.
+// `hdd`: one command at
 // a time, FIFO (no elevator: reordering belongs to the host's I/O scheduler, and tagged or
 // native command queueing is not modelled): command overhead, seek by distance, rotational
 // wait from the platter's angle (a function of simulated time, so deterministic), transfer at
@@ -217,6 +220,9 @@ class SsdTiming implements DiskTiming {
   readonly capacity: number;
   private readFreeAt = 0;
   private writeFreeAt = 0;
+  /** When the bytes beyond 4 KiB of the last larger command are through, per direction. */
+  private readFurtherAt = 0;
+  private writeFurtherAt = 0;
 
   constructor(private readonly m: SsdModel) {
     this.capacity = m.parallelism;
@@ -227,12 +233,20 @@ class SsdTiming implements DiskTiming {
     const read = c.op === 'read';
     const bytes = c.count * SECTOR_SIZE;
     const nsPerByte = 1e9 / (read ? this.m.readBytesPerSec : this.m.writeBytesPerSec);
+    // Every byte passes the direction's bandwidth limit, in command order.
     const pipeEnd = Math.max(read ? this.readFreeAt : this.writeFreeAt, now) + bytes * nsPerByte;
+    // The latency covers a command's first 4 KiB, in parallel with the other commands; bytes
+    // beyond them follow, after those of the commands before it.
+    let end = now + (read ? this.m.readLatencyNs : this.m.writeLatencyNs);
+    const further = bytes - SSD_LATENCY_BYTES;
+    if (further > 0) {
+      end = Math.max(end, read ? this.readFurtherAt : this.writeFurtherAt) + further * nsPerByte;
+      if (read) this.readFurtherAt = end;
+      else this.writeFurtherAt = end;
+    }
     if (read) this.readFreeAt = pipeEnd;
     else this.writeFreeAt = pipeEnd;
-    // The sheet's latency is a 4 KiB command's; a larger one also streams its further bytes.
-    const alone = (read ? this.m.readLatencyNs : this.m.writeLatencyNs) + Math.max(0, bytes - SSD_LATENCY_BYTES) * nsPerByte;
-    return Math.ceil(Math.max(now + alone, pipeEnd));
+    return Math.ceil(Math.max(end, pipeEnd));
   }
 }
 
