@@ -34,6 +34,10 @@ import type { HostGen, HostThread } from '../thread';
 export const VIRTIO_BLK_QUEUE_MAX = 128;
 /** Data segments per request offered in seg_max (one descriptor each for header and status). */
 export const VIRTIO_BLK_SEG_MAX = VIRTIO_BLK_QUEUE_MAX - 2;
+/** The largest request QEMU's block layer takes (BDRV_REQUEST_MAX_SECTORS: INT_MAX bytes in
+ *  sectors); virtio-blk answers a larger one VIRTIO_BLK_S_IOERR. Each buffer of a chain lies in
+ *  guest RAM (queue.ts, unmappable), so a request is at most the queue's size times the RAM. */
+const REQUEST_MAX_SECTORS = Math.floor(0x7fff_ffff / VIRTIO_BLK_SECTOR);
 /** What GET_ID answers (at most 20 bytes, VIRTIO_BLK_ID_BYTES). */
 const DEVICE_ID = 'pvlab-virtio-blk';
 
@@ -140,7 +144,7 @@ export class VirtioBlkDevice implements VirtioBackend {
     this.stats.kicks++;
     const q = this.vq;
     if (!q || this.failed) return;
-    const broken = yield* drainAvailable(q, (head, segs) => this.start(head, segs));
+    const broken = yield* drainAvailable(q, this.deps.page, (head, segs) => this.start(head, segs));
     if (broken) return void (this.failed = broken);
     yield* this.notifyGuest();
   }
@@ -179,6 +183,7 @@ export class VirtioBlkDevice implements VirtioBackend {
         const toDevice = hdr.type === VIRTIO_BLK_T_OUT;
         if (data.length === 0 || data.some((s) => s.write === toDevice) || bytes % VIRTIO_BLK_SECTOR !== 0) return VIRTIO_BLK_S_IOERR;
         if (toDevice && this.deps.readonly) return VIRTIO_BLK_S_IOERR;
+        if (bytes / VIRTIO_BLK_SECTOR > REQUEST_MAX_SECTORS) return VIRTIO_BLK_S_IOERR;
         if (!Number.isSafeInteger(hdr.sector) || hdr.sector + bytes / VIRTIO_BLK_SECTOR > this.deps.target.sizeSectors) return VIRTIO_BLK_S_IOERR;
         return { ...req, sector: hdr.sector, count: bytes / VIRTIO_BLK_SECTOR };
       }

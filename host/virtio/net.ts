@@ -33,7 +33,7 @@ import {
   VIRTIO_NET_HDR_NUM_BUFFERS, VIRTIO_NET_RX_QUEUE, VIRTIO_NET_S_LINK_UP, VIRTIO_NET_TX_QUEUE,
 } from '../../hypervisor/public/io/virtio_net';
 import { VirtqDevice, type VirtqSegment } from '../../ringbuf/virtqueue';
-import { drainAvailable, flushUsed, mapQueueAreas } from './queue';
+import { drainAvailable, flushUsed, mapQueueAreas, unmappable } from './queue';
 import type { HostGen, HostThread } from '../thread';
 
 /** The largest queue offered: a descriptor table of one 4 KiB page. */
@@ -150,7 +150,7 @@ export class VirtioNetDevice implements VirtioBackend {
     this.stats.txKicks++;
     const q = this.tx;
     if (!q || this.failed) return;
-    const broken = yield* drainAvailable(q.vq, (head, segs) => this.transmit(q, head, segs));
+    const broken = yield* drainAvailable(q.vq, this.deps.page, (head, segs) => this.transmit(q, head, segs));
     if (broken) return void (this.failed = broken);
     yield* this.notifyGuest(q);
   }
@@ -201,6 +201,8 @@ export class VirtioNetDevice implements VirtioBackend {
         this.stats.rxStalls++;
         break;
       }
+      const bad = unmappable(this.deps.page, p.segments);
+      if (bad) return void (this.failed = bad);
       q.vq.disableNotify();
       const frame = this.waiting.shift()!;
       t.syscall(); // read(2) from the tap

@@ -23,16 +23,34 @@ export function mapQueueAreas(page: (gfn: number) => Uint8Array | undefined, q: 
   return desc && avail && used ? { desc, avail, used } : undefined;
 }
 
+/** Why a chain's buffers cannot all be mapped, or undefined. QEMU maps every descriptor of a
+ *  chain it pops (virtqueue_map_desc) and refuses one of length 0 or one reaching outside guest
+ *  RAM; virtio_error then stops the device until the driver resets it. So a device never reads
+ *  or sizes a buffer the guest does not have, and no descriptor is larger than guest RAM. */
+export function unmappable(page: (gfn: number) => Uint8Array | undefined, segs: readonly VirtqSegment[]): string | undefined {
+  for (const s of segs) {
+    if (s.len === 0) return `zero-sized-buffer: a descriptor at 0x${s.addr.toString(16)} has length 0`;
+    const last = Math.floor((s.addr + s.len - 1) / PAGE);
+    for (let gfn = Math.floor(s.addr / PAGE); gfn <= last; gfn++) {
+      if (!page(gfn)) return `bogus-descriptor: ${s.len} bytes at 0x${s.addr.toString(16)} reach frame 0x${gfn.toString(16)}, outside guest RAM`;
+    }
+  }
+  return undefined;
+}
+
 /** A kick's work: every available chain to `each`, with notifications off, then notifications
  *  back on and a re-check (a chain may have come meanwhile). Returns why the ring is broken, if
- *  it is; the chains before the break were handled. */
-export function* drainAvailable(vq: VirtqDevice, each: (head: number, segs: VirtqSegment[]) => HostGen): HostGen<string | undefined> {
+ *  it is (or why a chain's buffers cannot be mapped: see unmappable); the chains before the
+ *  break were handled. */
+export function* drainAvailable(vq: VirtqDevice, page: (gfn: number) => Uint8Array | undefined, each: (head: number, segs: VirtqSegment[]) => HostGen): HostGen<string | undefined> {
   for (let guard = 0; guard <= 2 * vq.size + 2; guard++) {
     vq.disableNotify();
     for (;;) {
       const p = vq.pop();
       if (p.kind === 'empty') break;
       if (p.kind === 'broken') return `${p.reason}: ${p.detail}`;
+      const bad = unmappable(page, p.segments);
+      if (bad) return bad;
       yield* each(p.head, p.segments);
     }
     if (!vq.enableNotify()) break;

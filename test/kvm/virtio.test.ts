@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { kvmYaml, registerExits, runKvm } from './helpers';
 import { scenarioFrom } from '../helpers/world';
 import { buildWorld } from '../../lab/run/world';
+import { VIRTIO_BLK_S_IOERR, VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT, encodeOutHdr } from '../../hypervisor/public/io/virtio_blk';
 
 const randread = (iodepth: number) => `{kind: fio, rw: randread, bs: 4k, iodepth: ${iodepth}}`;
 
@@ -91,5 +92,59 @@ describe('a guest that breaks its own virtqueue', () => {
     console.log(`the other VM: ${good.ops} reads beside the broken guest, ${goodAlone.ops} alone`);
     expect(good.ops).toBeGreaterThan(0.9 * goodAlone.ops);
     expect(good.errors).toBe(0);
+  });
+});
+
+describe('a guest that hands virtio-blk buffers it does not have', () => {
+  const MiB = 1024 * 1024;
+  /** A 256 MiB guest on a 4 GiB volume, with a chain of its own making put on its queue and
+   *  kicked 10 ms in: a header and a status byte in a page the kernel gives it, `data` between. */
+  const hostile = (type: number, data: (gpaOfPage: number) => { addr: number; len: number; write: boolean }[]) => {
+    const yaml = kvmYaml({ guests: [{ name: 'bad', vdev: 'vda', workload: randread(4) }], duration: '30ms' }).replace('size: 1GiB', 'size: 4GiB');
+    const s = scenarioFrom(yaml);
+    const w = buildWorld(s);
+    w.engine.run(10_000_000);
+    const g = w.guests.find((x) => x.domain.name === 'bad')!;
+    const drv = g.native!.virtio!;
+    const gfn: number = drv['k'].pages.alloc();
+    const page = drv['k'].env.page(gfn) as Uint8Array;
+    page.set(encodeOutHdr({ type, sector: 0 }));
+    page[64] = 0xff;
+    const r = drv['vq'].add([{ addr: gfn * 4096, len: 16, write: false }, ...data(gfn * 4096), { addr: gfn * 4096 + 64, len: 1, write: true }]);
+    expect(r.kind).toBe('ok');
+    drv['vq'].kickPrepare();
+    const dev = g.qemu!.virtio!;
+    dev.device.notify();
+    const before = g.fio!.ops;
+    w.engine.run(s.duration);
+    return { dev, status: page[64], opsAfter: g.fio!.ops - before };
+  };
+
+  it('stops the device (QEMU\'s virtio_error) for a buffer reaching past guest RAM or of length 0, and moves no byte for it', () => {
+    // 900 MiB from the start of a 256 MiB guest: inside the 4 GiB volume, so only the mapping refuses it.
+    for (const [type, seg, why] of [
+      [VIRTIO_BLK_T_OUT, { addr: 0, len: 900 * MiB, write: false }, /^bogus-descriptor: .* outside guest RAM/],
+      [VIRTIO_BLK_T_IN, { addr: 0, len: 900 * MiB, write: true }, /^bogus-descriptor: .* outside guest RAM/],
+      [VIRTIO_BLK_T_IN, { addr: 8192, len: 0, write: true }, /^zero-sized-buffer/],
+    ] as const) {
+      const { dev, status, opsAfter } = hostile(type, () => [seg]);
+      expect(dev.device.failed).toMatch(why);
+      expect(dev.transport.read(dev.transport.base + 0x14, 1, 'mmio') & 64).toBe(64); // DEVICE_NEEDS_RESET
+      expect(status).toBe(0xff); // never answered: the device stopped at the chain
+      expect(dev.device.stats.bytes).toBeLessThan(4 * MiB); // the reads before it, 4 KiB each
+      expect(opsAfter).toBeLessThan(20);
+    }
+  });
+
+  it('answers IOERR to a request over QEMU\'s 2 GiB limit made of buffers that are all in RAM, and stays up', () => {
+    // Nine 240 MiB buffers over the same guest RAM: 2160 MiB, within the 4 GiB volume.
+    const { dev, status } = hostile(VIRTIO_BLK_T_IN, () => Array.from({ length: 9 }, () => ({ addr: 0, len: 240 * MiB, write: true })));
+    expect(status).toBe(VIRTIO_BLK_S_IOERR);
+    expect(dev.device.stats.invalid).toBe(1);
+    expect(dev.device.failed).toBeUndefined();
+    expect(dev.transport.read(dev.transport.base + 0x14, 1, 'mmio') & 64).toBe(0);
+    // (The guest's driver, answered for a chain it never made, then drops the disk; the device
+    // had answered the guest's own reads before it.)
+    expect(dev.device.stats.completions).toBeGreaterThan(100);
   });
 });
