@@ -1,8 +1,9 @@
 // blkback: the PV block backend in dom0 (REFERENCE §2.3, §2.4, §5.3, §6.1). The handshake:
 // features and InitWait when created; on the frontend's Initialised it maps the ring grant,
 // binds the event channel and goes Connected; on Closing it unmaps and closes, then Closed.
-// Serving: take each request as a private copy (never re-read the shared slot), validate it,
-// map its data grants in one batch (or grant-copy, the qdisk way), submit to the physical
+// Serving: take each request as a private copy (never re-read the shared slot), validate it
+// (an INDIRECT one's segments are copied out of its mapped pages first), map its data grants
+// in one batch (or grant-copy, the qdisk way), submit to the physical
 // target; on completion unmap in one batch, answer with BLKIF_RSP_*, and notify only when
 // rsp_event asks for it. A frontend that overruns the ring loses its device, nothing more.
 // The backend attaches to the ring where its responses stand (Linux's BACK_RING_ATTACH), so a
@@ -11,7 +12,10 @@
 import { evtchnBindInterdomain, evtchnClose, evtchnSend, gnttabCopy, gnttabMap, gnttabUnmap, type GrantMapIn } from '../hypervisor/public/calls';
 import type { VcpuEnv } from '../hypervisor/public/guest';
 import { GNTCOPY_dest_gref, GNTCOPY_source_gref, GNTMAP_host_map, GNTMAP_readonly, GNTST } from '../hypervisor/public/grant_table';
-import { BLKIF_RING, decodeBlkifRequest, encodeBlkifResponse, type BlkifRequest, type BlkifResponse, type BlkifSegment, BLKIF_RSP_OKAY, BLKIF_RSP_ERROR } from '../hypervisor/public/io/blkif';
+import {
+  BLKIF_OP_INDIRECT, BLKIF_RING, decodeBlkifRequest, decodeIndirectSegment, encodeBlkifResponse, indirectPages, type BlkifRequest, type BlkifResponse,
+  type BlkifSegment, BLKIF_RSP_OKAY, BLKIF_RSP_ERROR, BLKIF_SEGS_PER_INDIRECT_FRAME,
+} from '../hypervisor/public/io/blkif';
 import { XenbusState } from '../hypervisor/public/io/xs_wire';
 import { BackRing, SRING_REQ_PROD, SRING_RSP_PROD, ringSize } from '../ringbuf/ring';
 import { indexAccessFor } from '../ringbuf/index-access';
@@ -21,7 +25,7 @@ import { Histogram } from '../hw/histogram';
 import type { BlockTarget } from './volumes';
 import type { Dom0Kernel, DGen } from './kernel';
 import type { XenstoreService } from './xenstore/service';
-import { validateBlkifRequest, type ValidRequest } from './blkif-validate';
+import { MAX_INDIRECT_SEGMENTS, indirectHeaderVerdict, validateBlkifRequest, type ValidRequest } from './blkif-validate';
 
 export type GrantMode = 'map' | 'copy';
 
@@ -92,9 +96,16 @@ export class Blkback {
     const xs = this.xs;
     xs.write(env, `${this.be}/feature-flush-cache`, '1');
     xs.write(env, `${this.be}/feature-persistent`, '0');
+    // Linux's blkback takes indirect requests; the grant-copy backend (QEMU's qdisk) does not.
+    if (this.indirect) xs.write(env, `${this.be}/feature-max-indirect-segments`, String(MAX_INDIRECT_SEGMENTS));
     xs.write(env, `${this.be}/max-ring-page-order`, '0');
     this.setState(env, XenbusState.InitWait);
     xs.watch(env, `${this.fe}/state`, this.watchToken, () => this.k.defer((e) => this.frontendChanged(e)));
+  }
+
+  /** Whether this backend offers INDIRECT requests (map mode, as Linux's blkback). */
+  private get indirect(): boolean {
+    return this.opts.mode === 'map';
   }
 
   private get watchToken(): string {
@@ -211,9 +222,18 @@ export class Blkback {
   /** Submits the requests taken off the ring, then empties the list. */
   private dispatchBatch(env: VcpuEnv, reqs: BlkifRequest[]): void {
     this.stats.batches++;
-    for (const raw of reqs) {
+    for (let raw of reqs) {
       this.stats.requests++;
-      const v = validateBlkifRequest(raw, this.target.sizeSectors, this.opts.readonly);
+      if (raw.operation === BLKIF_OP_INDIRECT && this.indirect) {
+        const resolved = this.readIndirect(env, raw);
+        if (typeof resolved === 'number') {
+          this.stats.invalid++;
+          this.respond(env, raw.id, raw.operation, resolved);
+          continue;
+        }
+        raw = resolved;
+      }
+      const v = validateBlkifRequest(raw, this.target.sizeSectors, this.opts.readonly, this.indirect);
       if (v.kind !== 'ok') {
         this.stats.invalid++;
         this.respond(env, raw.id, raw.operation, v.status);
@@ -224,6 +244,36 @@ export class Blkback {
     }
     reqs.length = 0;
     this.pushResponses(env);
+  }
+
+  /**
+   * An INDIRECT request with its segments read from its pages, or the status that answers it.
+   * As Linux's xen_blkbk_parse_indirect: the header is checked first, then the pages are mapped
+   * read-only in one batch, the descriptors copied out, and the pages unmapped at once.
+   */
+  private readIndirect(env: VcpuEnv, raw: BlkifRequest): BlkifRequest | number {
+    const bad = indirectHeaderVerdict(raw);
+    if (bad?.kind === 'reject') return bad.status;
+    const grefs = raw.indirectGrefs ?? [];
+    if (grefs.length < indirectPages(raw.nrSegments)) return BLKIF_RSP_ERROR;
+    const res = gnttabMap(env, grefs.map((ref) => ({ dom: this.frontDom, ref, flags: GNTMAP_host_map | GNTMAP_readonly })));
+    const handles: number[] = [];
+    for (const r of res) if (r.status === GNTST.okay) handles.push(r.handle);
+    this.stats.grantMaps += handles.length;
+    const segments: BlkifSegment[] = [];
+    if (handles.length === res.length) {
+      handles.forEach((h, p) => {
+        const page = env.mappedPage(h)!.page;
+        const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
+        const n = Math.min(BLKIF_SEGS_PER_INDIRECT_FRAME, raw.nrSegments - p * BLKIF_SEGS_PER_INDIRECT_FRAME);
+        for (let i = 0; i < n; i++) segments.push(decodeIndirectSegment(view, i));
+      });
+    }
+    if (handles.length > 0) {
+      gnttabUnmap(env, handles);
+      this.stats.unmapBatches++;
+    }
+    return handles.length === res.length ? { ...raw, segments } : BLKIF_RSP_ERROR;
   }
 
   private submit(env: VcpuEnv, req: ValidRequest): void {

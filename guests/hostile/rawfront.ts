@@ -5,7 +5,7 @@
 // kernel uses guests/xen/blkfront.ts.
 import { evtchnAllocUnbound, evtchnSend } from '../../hypervisor/public/calls';
 import {
-  BLKIF_MAX_SEGMENTS_PER_REQUEST, BLKIF_REQ_OFFSET, BLKIF_REQUEST_SIZE, BLKIF_RING, BLKIF_SEG_OFFSET, BLKIF_SEGMENT_SIZE,
+  BLKIF_MAX_SEGMENTS_PER_REQUEST, BLKIF_OP_INDIRECT, BLKIF_REQ_INDIRECT_OFFSET, BLKIF_REQ_OFFSET, BLKIF_REQUEST_SIZE, BLKIF_RING, BLKIF_SEG_OFFSET, BLKIF_SEGMENT_SIZE,
   decodeBlkifResponse, type BlkifResponse,
 } from '../../hypervisor/public/io/blkif';
 import { XenbusState } from '../../hypervisor/public/io/xs_wire';
@@ -38,6 +38,9 @@ export interface RawRequest {
   id: number | bigint;
   sector: number | bigint;
   segs: RawSegment[];
+  /** Writes the slot as an INDIRECT request instead (`op` is then its indirect_op): its u16
+   *  nr_segments and the grefs of its pages of descriptors; `segs` are not written. */
+  indirect?: { nrSegments: number; grefs: number[] };
 }
 
 export const U64_MAX = (1n << 64n) - 1n;
@@ -146,6 +149,17 @@ export class RawFront {
     const v = this.view!;
     const at = this.slotOffset(index);
     for (let i = 0; i < BLKIF_REQUEST_SIZE; i++) v.setUint8(at + i, 0);
+    if (r.indirect) {
+      const o = BLKIF_REQ_INDIRECT_OFFSET;
+      v.setUint8(at + o.operation, BLKIF_OP_INDIRECT);
+      v.setUint8(at + o.indirectOp, r.op & 0xff);
+      v.setUint16(at + o.nrSegments, r.indirect.nrSegments & 0xffff, true);
+      v.setBigUint64(at + o.id, BigInt.asUintN(64, BigInt(r.id)), true);
+      v.setBigUint64(at + o.sectorNumber, BigInt.asUintN(64, BigInt(r.sector)), true);
+      v.setUint16(at + o.handle, (r.handle ?? this.devid) & 0xffff, true);
+      r.indirect.grefs.slice(0, 8).forEach((g, i) => v.setUint32(at + o.indirectGrefs + 4 * i, g >>> 0, true));
+      return;
+    }
     v.setUint8(at + BLKIF_REQ_OFFSET.operation, r.op & 0xff);
     v.setUint8(at + BLKIF_REQ_OFFSET.nrSegments, (r.nrSegments ?? r.segs.length) & 0xff);
     v.setUint16(at + BLKIF_REQ_OFFSET.handle, (r.handle ?? this.devid) & 0xffff, true);

@@ -4,7 +4,7 @@
 //   T2 double fetch: a request rewritten after the backend copied it;
 //   T3 garbage blkif fields: every validation rule of blkback, one request each.
 // Each records what the backend answered; the tests say what it must have answered.
-import { BLKIF_OP_DISCARD, BLKIF_OP_INDIRECT, BLKIF_OP_READ, BLKIF_OP_WRITE, BLKIF_OP_WRITE_BARRIER } from '../../hypervisor/public/io/blkif';
+import { BLKIF_OP_DISCARD, BLKIF_OP_FLUSH_DISKCACHE, BLKIF_OP_READ, BLKIF_OP_WRITE, BLKIF_OP_WRITE_BARRIER } from '../../hypervisor/public/io/blkif';
 import { XenbusState } from '../../hypervisor/public/io/xs_wire';
 import { idxAdd, idxDiff } from '../../ringbuf/ring-idx';
 import type { KGen } from '../kernel/types';
@@ -122,7 +122,9 @@ function garbage(sizeSectors: number, rw: DataPage, ro: DataPage, aim: number): 
     'unknown-op': { op: 0xee, id: 109, sector: aim, segs: seg },
     'write-barrier': { op: BLKIF_OP_WRITE_BARRIER, id: 110, sector: aim, segs: seg },
     discard: { op: BLKIF_OP_DISCARD, id: 111, sector: aim, segs: seg },
-    indirect: { op: BLKIF_OP_INDIRECT, id: 112, sector: aim, segs: seg },
+    'indirect-flush': { op: BLKIF_OP_FLUSH_DISKCACHE, id: 112, sector: aim, segs: [], indirect: { nrSegments: 1, grefs: [rw.gref] } },
+    'indirect-257-segments': { op: BLKIF_OP_WRITE, id: 116, sector: aim, segs: [], indirect: { nrSegments: 257, grefs: [rw.gref] } },
+    'indirect-bad-page': { op: BLKIF_OP_WRITE, id: 117, sector: aim, segs: [], indirect: { nrSegments: 1, grefs: [0xffffffff] } },
     'bad-gref': { op: BLKIF_OP_WRITE, id: 113, sector: aim, segs: [{ gref: 0xffffffff, ...WHOLE_PAGE }] },
     'read-into-readonly-grant': { op: BLKIF_OP_READ, id: 114, sector: 0, segs: [{ gref: ro.gref, ...WHOLE_PAGE }] },
     'valid-write': { op: BLKIF_OP_WRITE, id: 115, sector: 0, segs: seg },

@@ -1,11 +1,17 @@
 // blkfront: the PV block frontend (REFERENCE §5.3 and §6.1). It connects through the xenbus
 // handshake, then turns each block I/O into a blkif request on the shared ring, granting the
-// data pages to the backend (writable for a read, read-only for a write). It notifies only
+// data pages to the backend (writable for a read, read-only for a write). When the backend
+// offers feature-max-indirect-segments, an I/O of more than 11 pages (up to 32) is one
+// INDIRECT request whose segments sit in a granted page of their own, as Linux's blkfront
+// sends them; otherwise the block layer splits it at 11. It notifies only
 // when the ring's req_event says the backend is waiting, and takes responses in its event
 // handler, validating each: a response for an id that is not outstanding, or a bogus
 // rsp_prod, means a broken backend, and the device is dropped (never the kernel).
 import { evtchnAllocUnbound, evtchnClose, evtchnSend } from '../../hypervisor/public/calls';
-import { BLKIF_OP_READ, BLKIF_OP_WRITE, BLKIF_RING, BLKIF_MAX_SEGMENTS_PER_REQUEST, BLKIF_RSP_ERROR, decodeBlkifResponse, encodeBlkifRequest } from '../../hypervisor/public/io/blkif';
+import {
+  BLKIF_OP_READ, BLKIF_OP_WRITE, BLKIF_RING, BLKIF_MAX_SEGMENTS_PER_REQUEST, BLKIF_RSP_ERROR, decodeBlkifResponse, encodeBlkifIndirectRequest, encodeBlkifRequest,
+  encodeIndirectSegment,
+} from '../../hypervisor/public/io/blkif';
 import { XenbusState } from '../../hypervisor/public/io/xs_wire';
 import { FrontRing, sharedRingInit } from '../../ringbuf/ring';
 import { compute } from '../../hypervisor/public/guest';
@@ -28,10 +34,17 @@ export interface BlkfrontStats {
   errors: number;
 }
 
+/** The most segments blkfront puts in one INDIRECT request (Linux's max_indirect_segments
+ *  module parameter, 32 by default); the backend's feature-max-indirect-segments may lower it. */
+export const BLKFRONT_MAX_INDIRECT_SEGMENTS = 32;
+
 export class Blkfront implements BlockDevice {
   readonly name: string;
   sizeSectors = 0;
-  readonly maxPages = BLKIF_MAX_SEGMENTS_PER_REQUEST;
+  /** 11, or more once the backend offers indirect requests. */
+  maxPages = BLKIF_MAX_SEGMENTS_PER_REQUEST;
+  /** Each request id's page of segment descriptors, allocated on its first indirect request. */
+  private indirectGfn: number[] = [];
   private fe: string;
   private be = '';
   private beId = 0;
@@ -76,6 +89,8 @@ export class Blkfront implements BlockDevice {
     yield* xs.write(`${this.fe}/state`, String(XenbusState.Initialised));
     if (!(yield* this.waitBackend((s) => s === XenbusState.Connected))) return false;
     this.sizeSectors = Number((yield* xs.read(`${this.be}/sectors`)) ?? '0');
+    const indirect = Number((yield* xs.read(`${this.be}/feature-max-indirect-segments`)) ?? '0');
+    if (Number.isInteger(indirect) && indirect > BLKIF_MAX_SEGMENTS_PER_REQUEST) this.maxPages = Math.min(indirect, BLKFRONT_MAX_INDIRECT_SEGMENTS);
     this.noteState(XenbusState.Connected, `saw the backend Connected, read sectors = ${this.sizeSectors}: the disk is ready`);
     yield* xs.write(`${this.fe}/state`, String(XenbusState.Connected));
     return true;
@@ -110,7 +125,8 @@ export class Blkfront implements BlockDevice {
   }
 
   canSubmit(pages = this.maxPages): boolean {
-    return this.failed === undefined && this.ring !== undefined && this.freeIds.length > 0 && this.k.grants.available >= pages;
+    const grants = pages > BLKIF_MAX_SEGMENTS_PER_REQUEST ? pages + 1 : pages; // and the indirect page
+    return this.failed === undefined && this.ring !== undefined && this.freeIds.length > 0 && this.k.grants.available >= grants;
   }
 
   /** Puts one request on the ring (not yet pushed). */
@@ -124,13 +140,35 @@ export class Blkfront implements BlockDevice {
     const write = io.op === 'write';
     const grefs = io.gfns.map((gfn) => this.k.grants.grant(this.beId, gfn, write));
     this.shadow[id] = { io, grefs };
-    const req = {
-      operation: write ? BLKIF_OP_WRITE : BLKIF_OP_READ, nrSegments: grefs.length, handle: this.devid, id,
-      sectorNumber: io.sector, segments: grefs.map((gref, i) => ({ gref, firstSect: 0, lastSect: sectorsInPage(io.count, i) - 1 })),
-    };
-    this.ring!.produceRequest((view, off) => encodeBlkifRequest(view, off, req));
+    const operation = write ? BLKIF_OP_WRITE : BLKIF_OP_READ;
+    const segments = grefs.map((gref, i) => ({ gref, firstSect: 0, lastSect: sectorsInPage(io.count, i) - 1 }));
+    if (grefs.length <= BLKIF_MAX_SEGMENTS_PER_REQUEST) {
+      const req = { operation, nrSegments: grefs.length, handle: this.devid, id, sectorNumber: io.sector, segments };
+      this.ring!.produceRequest((view, off) => encodeBlkifRequest(view, off, req));
+    } else {
+      // The segments go in a page of their own, granted read-only; the slot names that page.
+      const gfn = this.indirectPage(id);
+      const page = gfn < 0 ? undefined : this.k.env.page(gfn);
+      if (!page) {
+        for (const ref of grefs) this.k.grants.revoke(ref);
+        this.shadow[id] = undefined;
+        this.freeIds.push(id);
+        io.done(BLKIF_RSP_ERROR);
+        return;
+      }
+      const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
+      segments.forEach((seg, i) => encodeIndirectSegment(view, i, seg));
+      const pageRef = this.k.grants.grant(this.beId, gfn, true);
+      grefs.push(pageRef); // revoked with the data pages when the response comes
+      const req = { indirectOp: operation, nrSegments: segments.length, handle: this.devid, id, sectorNumber: io.sector, indirectGrefs: [pageRef] };
+      this.ring!.produceRequest((v, off) => encodeBlkifIndirectRequest(v, off, req));
+    }
     this.stats.requests++;
     this.unpushed++;
+  }
+
+  private indirectPage(id: number): number {
+    return (this.indirectGfn[id] ??= this.k.pages.alloc());
   }
 
   /** RING_PUSH_REQUESTS_AND_CHECK_NOTIFY, and the event send if it says so. */

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { VcpuEnv } from '../../hypervisor/public/guest';
 import { block, type GuestProgram } from '../../hypervisor/public/guest';
-import { BLKIF_OP_READ, BLKIF_OP_WRITE } from '../../hypervisor/public/io/blkif';
+import { BLKIF_OP_READ, BLKIF_OP_WRITE, BLKIF_RSP_EOPNOTSUPP, BLKIF_RSP_ERROR, encodeIndirectSegment } from '../../hypervisor/public/io/blkif';
 import type { GrantMode } from '../../dom0/blkback';
 import { PvKernel } from '../../guests/kernel/pv';
 import { bootBare, vbdDevids } from '../../guests/hostile/kernel';
@@ -70,5 +70,75 @@ describe('blkback and partial-page segments', () => {
     expect(p.subarray(0, 1024).every((b) => b === 0xee)).toBe(true);
     expect(Buffer.from(p.subarray(1024, 2560)).equals(Buffer.from(s.written!.subarray(1024, 2560)))).toBe(true); // disk sectors 2-4
     expect(p.subarray(2560).every((b) => b === 0xee)).toBe(true);
+  });
+});
+
+/** A raw frontend against blkback in `mode`: `script` runs once it is connected. */
+function withRawFront(mode: GrantMode, script: (k: PvKernel, env: VcpuEnv, f: RawFront) => Generator<unknown, void, unknown>) {
+  const w = buildWorld(scenarioFrom(YAML));
+  let program: ((env: VcpuEnv) => GuestProgram) | undefined;
+  const d = w.hv.createDomain({ name: 'front', type: 'pv', vcpus: 1, memoryMiB: 64, weight: 256, cap: 0 }, (env) => (function* (): GuestProgram { yield* program!(env); })());
+  if (typeof d === 'string') throw new Error(d);
+  const k = new PvKernel(w.profile.kernel, introduce(w.hv, w.dom0, d));
+  const bb = addDisk(w.hv, w.dom0, w.storage, d, { vdev: 'xvda', target: '/dev/vg0/t', access: 'rw', format: 'raw' }, mode);
+  if (typeof bb === 'string') throw new Error(bb);
+  program = function* (env: VcpuEnv): GuestProgram {
+    if (!(yield* bootBare(k, env))) return;
+    const [devid] = yield* vbdDevids(k);
+    const f = new RawFront(k, devid!, 0);
+    if (!(yield* f.connect()).ok) return;
+    yield* script(k, env, f) as GuestProgram;
+    for (;;) yield block();
+  };
+  w.hv.unpause(d.id);
+  w.engine.run(500e6);
+  return { w, bb };
+}
+
+describe('blkback and INDIRECT requests', () => {
+  it('in map mode takes 16 segments from a page of descriptors, writes them and reads them back; qdisk (copy) refuses with EOPNOTSUPP', () => {
+    for (const mode of ['map', 'copy'] as const) {
+      const seen: { statuses: number[]; ok?: boolean; offered?: string } = { statuses: [] };
+      const { bb } = withRawFront(mode, function* (k, env, f) {
+        seen.offered = yield* k.xs.read(`${f.be}/feature-max-indirect-segments`);
+        const grant = (ro: boolean, fill: (i: number) => number) => {
+          const gfn = k.pages.alloc();
+          const p = env.page(gfn)!;
+          for (let i = 0; i < p.length; i++) p[i] = fill(i);
+          return { p, gfn, gref: k.grants.grant(0, gfn, ro) };
+        };
+        const data = Array.from({ length: 16 }, (_, n) => grant(false, (i) => (i * 13 + n * 7 + 1) & 0xff));
+        const desc = grant(true, () => 0);
+        const dv = new DataView(desc.p.buffer, desc.p.byteOffset, desc.p.byteLength);
+        data.forEach((d, i) => encodeIndirectSegment(dv, i, { gref: d.gref, firstSect: 0, lastSect: 7 }));
+        f.produce({ op: BLKIF_OP_WRITE, id: 1, sector: 64, segs: [], indirect: { nrSegments: 16, grefs: [desc.gref] } });
+        f.publish();
+        seen.statuses.push(...(yield* f.awaitResponses(1, 50e6)).map((r) => r.status));
+        // Read them back into 16 zeroed pages, through a second page of descriptors.
+        const back = Array.from({ length: 16 }, () => grant(false, () => 0));
+        const desc2 = grant(true, () => 0);
+        const dv2 = new DataView(desc2.p.buffer, desc2.p.byteOffset, desc2.p.byteLength);
+        back.forEach((d, i) => encodeIndirectSegment(dv2, i, { gref: d.gref, firstSect: 0, lastSect: 7 }));
+        f.produce({ op: BLKIF_OP_READ, id: 2, sector: 64, segs: [], indirect: { nrSegments: 16, grefs: [desc2.gref] } });
+        // And one whose descriptors name sector 8 of a page: refused, nothing written.
+        encodeIndirectSegment(dv, 3, { gref: data[3]!.gref, firstSect: 0, lastSect: 8 });
+        f.produce({ op: BLKIF_OP_WRITE, id: 3, sector: 1024, segs: [], indirect: { nrSegments: 16, grefs: [desc.gref] } });
+        f.publish();
+        const rs = yield* f.awaitResponses(2, 50e6);
+        seen.statuses.push(...rs.sort((a, b) => Number(a.id) - Number(b.id)).map((r) => r.status));
+        seen.ok = back.every((b, n) => Buffer.from(b.p).equals(Buffer.from(data[n]!.p)));
+      });
+      if (mode === 'map') {
+        expect(seen.statuses).toEqual([0, 0, BLKIF_RSP_ERROR]);
+        expect(seen.ok).toBe(true);
+        expect(bb.stats.bytes).toBe(2 * 16 * 4096);
+        expect(bb.stats.invalid).toBe(1);
+      } else {
+        expect(seen.statuses).toEqual([BLKIF_RSP_EOPNOTSUPP, BLKIF_RSP_EOPNOTSUPP, BLKIF_RSP_EOPNOTSUPP]);
+        expect(bb.stats.bytes).toBe(0);
+      }
+      expect(seen.offered).toBe(mode === 'map' ? '256' : undefined);
+      expect(bb.failed).toBeUndefined();
+    }
   });
 });

@@ -1,8 +1,8 @@
 // Fuzzing what hostile guests write into shared memory (issue 9, item 4): two hostile PV
 // domains, each with a block ring connected to dom0's blkback and a xenstore ring to
-// xenstored, run random sequences of raw ring slots, producer indices (sane, behind, far
-// ahead), responses taken or not, xenstore messages (well-formed or not, any type, any path,
-// lying lengths), raw bytes and bogus indices in the xenstore ring, event sends and closes,
+// xenstored, run random sequences of raw ring slots (INDIRECT ones too), producer indices
+// (sane, behind, far ahead), responses taken or not, xenstore messages (well-formed or not,
+// any type, any path, lying lengths), raw bytes and bogus indices in the xenstore ring, event sends and closes,
 // and grants, with simulated time passing between them. Property: nothing throws, the
 // invariant checker (tables, frame ownership, write attribution to the hostile domains) finds
 // nothing after every engine event, and once both are destroyed nothing of them is left and
@@ -45,6 +45,11 @@ const request: fc.Arbitrary<RawRequest> = fc.record({
   id: u64,
   sector: u64,
   segs: fc.array(seg, { maxLength: 11 }),
+  // Sometimes an INDIRECT request: its u16 count and the grefs of its pages of descriptors.
+  indirect: fc.option(fc.record({
+    nrSegments: fc.oneof(fc.integer({ min: 0, max: 300 }), fc.constant(0xffff)),
+    grefs: fc.array(fc.oneof(fc.integer({ min: 0, max: 20 }), fc.constant(0xffffffff)), { maxLength: 8 }),
+  }), { nil: undefined, freq: 6 }),
 });
 const PATHS = ['data/x', 'data', '/local/domain/0', '/local/domain/1/data', '/', '@releaseDomain', 'a//b', 'bad path!', 'x'.repeat(3000), ''];
 const ringOp: fc.Arbitrary<RingOp> = fc.oneof(

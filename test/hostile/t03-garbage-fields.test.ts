@@ -18,7 +18,11 @@ const EXPECTED: Record<string, number> = {
   'unknown-op': BLKIF_RSP_ERROR,
   'write-barrier': BLKIF_RSP_EOPNOTSUPP,
   discard: BLKIF_RSP_EOPNOTSUPP,
-  indirect: BLKIF_RSP_EOPNOTSUPP,
+  // INDIRECT is offered: its operation must be a read or a write, it has at most 256 segments,
+  // and its page of descriptors must map.
+  'indirect-flush': BLKIF_RSP_ERROR,
+  'indirect-257-segments': BLKIF_RSP_ERROR,
+  'indirect-bad-page': BLKIF_RSP_ERROR,
   'bad-gref': BLKIF_RSP_ERROR,
   'read-into-readonly-grant': BLKIF_RSP_ERROR,
   'valid-write': BLKIF_RSP_OKAY,
@@ -35,6 +39,6 @@ describe('T3: garbage blkif fields', () => {
     expect(o['validWrite.readBack']).toBe(true);
     expect(o['backendState']).toBe(XenbusState.Connected);
     expect(h.backends[0]!.failed).toBeUndefined();
-    expect(h.backends[0]!.stats.invalid).toBe(12); // the two refused grants fail later, at map time
+    expect(h.backends[0]!.stats.invalid).toBe(14); // the two refused data grants fail later, at map time
   });
 });

@@ -4,9 +4,10 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import {
-  BLKIF_MAX_SEGMENTS_PER_REQUEST, BLKIF_OP_READ, BLKIF_OP_WRITE, BLKIF_REQ_OFFSET, BLKIF_REQUEST_SIZE,
-  BLKIF_RESPONSE_SIZE, BLKIF_RSP_EOPNOTSUPP, BLKIF_RSP_ERROR, type BlkifRequest,
-  decodeBlkifRequest, decodeBlkifResponse, encodeBlkifRequest, encodeBlkifResponse,
+  BLKIF_MAX_SEGMENTS_PER_REQUEST, BLKIF_OP_INDIRECT, BLKIF_OP_READ, BLKIF_OP_WRITE, BLKIF_REQ_OFFSET, BLKIF_REQUEST_SIZE,
+  BLKIF_RESPONSE_SIZE, BLKIF_RSP_EOPNOTSUPP, BLKIF_RSP_ERROR, BLKIF_SEGS_PER_INDIRECT_FRAME, type BlkifRequest,
+  decodeBlkifRequest, decodeBlkifResponse, decodeIndirectSegment, encodeBlkifIndirectRequest, encodeBlkifRequest, encodeBlkifResponse,
+  encodeIndirectSegment, indirectPages,
 } from '../../../hypervisor/public/io/blkif';
 import { isSafeU64, U64_UNSAFE } from '../../../hypervisor/public/io/u64';
 
@@ -76,13 +77,14 @@ describe('blkif requests', () => {
     expect(() => encodeBlkifRequest(view(112), 0, { ...request, segments: twelve })).toThrow(RangeError);
     expect(() => encodeBlkifRequest(view(112), 0, { ...request, id: 2 ** 60 })).toThrow(RangeError);
     expect(() => encodeBlkifRequest(view(112), 0, { ...request, sectorNumber: -1 })).toThrow(RangeError);
+    expect(() => encodeBlkifRequest(view(112), 0, { ...request, operation: BLKIF_OP_INDIRECT })).toThrow(RangeError);
   });
 
   test('any request pvlab can encode decodes back to itself', () => {
     const u8 = fc.nat({ max: 255 });
     const seg = fc.record({ gref: fc.nat({ max: 0xffffffff }), firstSect: u8, lastSect: u8 });
     const req = fc.array(seg, { maxLength: 11 }).chain((segments) => fc.record({
-      operation: u8, nrSegments: fc.constant(segments.length), handle: fc.nat({ max: 0xffff }),
+      operation: u8.filter((op) => op !== BLKIF_OP_INDIRECT), nrSegments: fc.constant(segments.length), handle: fc.nat({ max: 0xffff }),
       id: fc.maxSafeNat(), sectorNumber: fc.maxSafeNat(), segments: fc.constant(segments),
     }));
     fc.assert(fc.property(req, (r) => {
@@ -90,6 +92,39 @@ describe('blkif requests', () => {
       encodeBlkifRequest(v, 0, r);
       expect(decodeBlkifRequest(v, 0)).toEqual(r);
     }));
+  });
+});
+
+describe('blkif INDIRECT requests', () => {
+  test('lay out indirect_op at 1, a u16 nr_segments at 2, id at 8, sector at 16, handle at 24, the page grefs from 28', () => {
+    const v = view(BLKIF_REQUEST_SIZE);
+    for (let i = 0; i < BLKIF_REQUEST_SIZE; i++) v.setUint8(i, 0xaa);
+    encodeBlkifIndirectRequest(v, 0, { indirectOp: BLKIF_OP_WRITE, nrSegments: 300, handle: 51712, id: 9, sectorNumber: 4096, indirectGrefs: [70, 71] });
+    expect([v.getUint8(0), v.getUint8(1), v.getUint16(2, true)]).toEqual([BLKIF_OP_INDIRECT, BLKIF_OP_WRITE, 300]);
+    expect([v.getBigUint64(8, true), v.getBigUint64(16, true), v.getUint16(24, true)]).toEqual([9n, 4096n, 51712]);
+    expect([v.getUint32(28, true), v.getUint32(32, true), v.getUint32(36, true)]).toEqual([70, 71, 0]);
+    expect([4, 5, 6, 7, 26, 27].map((b) => v.getUint8(b))).toEqual([0, 0, 0, 0, 0, 0]); // padding
+    expect(indirectPages(300)).toBe(1);
+    expect([indirectPages(512), indirectPages(513), indirectPages(0)]).toEqual([1, 2, 0]);
+  });
+
+  test('any INDIRECT request decodes back to itself, with as many page grefs as its count needs', () => {
+    const req = fc.record({
+      indirectOp: fc.nat({ max: 255 }), nrSegments: fc.nat({ max: 0xffff }), handle: fc.nat({ max: 0xffff }), id: fc.maxSafeNat(), sectorNumber: fc.maxSafeNat(),
+    }).chain((r) => fc.array(fc.nat({ max: 0xffffffff }), { minLength: Math.min(8, indirectPages(r.nrSegments)), maxLength: Math.min(8, indirectPages(r.nrSegments)) }).map((indirectGrefs) => ({ ...r, indirectGrefs })));
+    fc.assert(fc.property(req, (r) => {
+      const v = view(BLKIF_REQUEST_SIZE);
+      encodeBlkifIndirectRequest(v, 0, r);
+      expect(decodeBlkifRequest(v, 0)).toEqual({ operation: BLKIF_OP_INDIRECT, segments: [], ...r });
+    }));
+  });
+
+  test('segment descriptors are 8 bytes each in their page, 512 to a page', () => {
+    const page = view(4096);
+    encodeIndirectSegment(page, 511, { gref: 0xdeadbeef, firstSect: 1, lastSect: 6 });
+    expect([page.getUint32(4088, true), page.getUint8(4092), page.getUint8(4093)]).toEqual([0xdeadbeef, 1, 6]);
+    expect(decodeIndirectSegment(page, 511)).toEqual({ gref: 0xdeadbeef, firstSect: 1, lastSect: 6 });
+    expect(BLKIF_SEGS_PER_INDIRECT_FRAME * 8).toBe(4096);
   });
 });
 
