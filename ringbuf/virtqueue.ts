@@ -80,12 +80,25 @@ export interface VirtqSegment {
 export interface VirtqOptions {
   /** VIRTIO_F_EVENT_IDX was negotiated. */
   readonly eventIdx: boolean;
+  /**
+   * VIRTIO_RING_F_INDIRECT_DESC was negotiated. The device side passes how it reads a table of
+   * descriptors from guest memory: a private copy of `len` bytes at `addr`, or undefined if
+   * they are not all guest RAM. (The driver side passes true and gives each chain's table to
+   * `add`.)
+   */
+  readonly indirect?: boolean | ((addr: number, len: number) => Uint8Array | undefined);
+}
+
+/** Where a driver writes a chain's indirect table: its guest-physical address and its bytes. */
+export interface IndirectTable {
+  readonly addr: number;
+  readonly bytes: Uint8Array;
 }
 
 /** What a device can find wrong with the driver's rings (named for what the driver did). */
 export type VirtqDeviceFault = {
   kind: 'broken';
-  reason: 'avail-index-overflow' | 'head-out-of-range' | 'next-out-of-range' | 'chain-too-long' | 'indirect-not-negotiated';
+  reason: 'avail-index-overflow' | 'head-out-of-range' | 'next-out-of-range' | 'chain-too-long' | 'indirect-not-negotiated' | 'indirect-table-invalid';
   detail: string;
 };
 /** What a driver can find wrong with the device's used ring. */
@@ -100,6 +113,15 @@ export type Used = { kind: 'ok'; head: number; len: number } | { kind: 'empty' }
 export type Added = { kind: 'ok'; head: number } | { kind: 'no-space' };
 
 const view = (a: Uint8Array): DataView => new DataView(a.buffer, a.byteOffset, a.byteLength);
+
+/** One descriptor at `at`: linked to `next`, or the chain's last if next < 0. */
+function writeDesc(d: DataView, at: number, s: VirtqSegment, next: number, extraFlags = 0): void {
+  d.setUint32(at, s.addr >>> 0, true);
+  d.setUint32(at + 4, Math.floor(s.addr / 0x1_0000_0000), true);
+  d.setUint32(at + 8, s.len >>> 0, true);
+  d.setUint16(at + 12, (next < 0 ? 0 : VIRTQ_DESC_F_NEXT) | (s.write ? VIRTQ_DESC_F_WRITE : 0) | extraFlags, true);
+  d.setUint16(at + 14, next < 0 ? 0 : next, true);
+}
 
 /** Views of a queue's three areas, checked to be large enough for `size` entries. */
 function viewAreas(areas: VirtqAreas, size: number): { desc: DataView; avail: DataView; used: DataView } {
@@ -145,20 +167,28 @@ export class VirtqDriver {
     return this.halt;
   }
 
-  /** Chains `segs` into free descriptors and puts the head in the available ring (unpublished). */
-  add(segs: readonly VirtqSegment[]): Added {
+  /** Chains `segs` into free descriptors and puts the head in the available ring (unpublished).
+   *  With a `table` (and INDIRECT_DESC negotiated), a chain of several goes into the table
+   *  instead, and takes one descriptor of the ring (Linux's virtqueue_add_split does so for
+   *  every request of more than one buffer). */
+  add(segs: readonly VirtqSegment[], table?: IndirectTable): Added {
+    if (table && this.opts.indirect && segs.length > 1 && segs.length <= this.size && table.bytes.byteLength >= segs.length * DESC_BYTES) {
+      if (this.numFreeDesc === 0 || this.halt) return { kind: 'no-space' };
+      const t = view(table.bytes);
+      segs.forEach((s, k) => writeDesc(t, k * DESC_BYTES, s, k === segs.length - 1 ? -1 : k + 1));
+      return this.addChain([{ addr: table.addr, len: segs.length * DESC_BYTES, write: false }], VIRTQ_DESC_F_INDIRECT);
+    }
+    return this.addChain(segs, 0);
+  }
+
+  private addChain(segs: readonly VirtqSegment[], extraFlags: number): Added {
     if (segs.length === 0 || segs.length > this.numFreeDesc || this.halt) return { kind: 'no-space' };
     const head = this.freeHead;
     let i = head;
     segs.forEach((s, k) => {
       const last = k === segs.length - 1;
-      const at = i * DESC_BYTES;
-      this.desc.setUint32(at, s.addr >>> 0, true);
-      this.desc.setUint32(at + 4, Math.floor(s.addr / 0x1_0000_0000), true);
-      this.desc.setUint32(at + 8, s.len >>> 0, true);
-      this.desc.setUint16(at + 12, (last ? 0 : VIRTQ_DESC_F_NEXT) | (s.write ? VIRTQ_DESC_F_WRITE : 0), true);
       const nxt = this.nextFree[i]!;
-      this.desc.setUint16(at + 14, last ? 0 : nxt, true);
+      writeDesc(this.desc, i * DESC_BYTES, s, last ? -1 : nxt, extraFlags);
       if (!last) i = nxt;
       else this.freeHead = nxt;
     });
@@ -308,11 +338,41 @@ export class VirtqDevice {
       const len = this.copy.getUint32(8, true);
       const flags = this.copy.getUint16(12, true);
       const next = this.copy.getUint16(14, true);
-      if (flags & VIRTQ_DESC_F_INDIRECT) return this.broken('indirect-not-negotiated', `descriptor ${i} is indirect, a feature this device did not offer`);
+      if (flags & VIRTQ_DESC_F_INDIRECT) {
+        const read = this.opts.indirect;
+        if (typeof read !== 'function') return this.broken('indirect-not-negotiated', `descriptor ${i} is indirect, a feature this device did not offer`);
+        if (segments.length > 0 || flags & VIRTQ_DESC_F_NEXT) return this.broken('indirect-table-invalid', `descriptor ${i} is indirect but not a chain's only descriptor`);
+        return this.walkTable(head, i, addr, len, read);
+      }
       segments.push({ addr, len, write: (flags & VIRTQ_DESC_F_WRITE) !== 0 });
       if ((flags & VIRTQ_DESC_F_NEXT) === 0) return { kind: 'ok', head, segments };
       if (next >= this.size) return this.broken('next-out-of-range', `descriptor ${i} links to ${next} in a queue of ${this.size}`);
       i = next;
+    }
+  }
+
+  /**
+   * The chain in an indirect table (spec §2.7.5.3): its length a non-zero multiple of 16 and at
+   * most the queue's size in entries, all of it in guest RAM (QEMU's "Invalid size for indirect
+   * buffer table", "Cannot map indirect buffer"); read once, as a private copy; its entries
+   * linked by `next` within the table, none of them indirect again, no loop.
+   */
+  private walkTable(head: number, at: number, addr: number, len: number, read: (addr: number, len: number) => Uint8Array | undefined): Popped {
+    if (len === 0 || len % DESC_BYTES !== 0 || len / DESC_BYTES > this.size) return this.broken('indirect-table-invalid', `descriptor ${at} points at a table of ${len} bytes (a multiple of ${DESC_BYTES}, at most ${this.size} entries)`);
+    const bytes = read(addr, len);
+    if (!bytes) return this.broken('indirect-table-invalid', `descriptor ${at} points at a table outside guest RAM (0x${addr.toString(16)}, ${len} bytes)`);
+    const t = view(bytes);
+    const max = len / DESC_BYTES;
+    const segments: VirtqSegment[] = [];
+    for (let i = 0; ; ) {
+      if (segments.length === max) return this.broken('indirect-table-invalid', `the table of descriptor ${at} loops`);
+      const o = i * DESC_BYTES;
+      const flags = t.getUint16(o + 12, true);
+      if (flags & VIRTQ_DESC_F_INDIRECT) return this.broken('indirect-table-invalid', `entry ${i} of the table of descriptor ${at} is indirect again`);
+      segments.push({ addr: t.getUint32(o, true) + t.getUint32(o + 4, true) * 0x1_0000_0000, len: t.getUint32(o + 8, true), write: (flags & VIRTQ_DESC_F_WRITE) !== 0 });
+      if ((flags & VIRTQ_DESC_F_NEXT) === 0) return { kind: 'ok', head, segments };
+      i = t.getUint16(o + 14, true);
+      if (i >= max) return this.broken('indirect-table-invalid', `entry links to ${i} in the table of descriptor ${at}, of ${max} entries`);
     }
   }
 

@@ -2,7 +2,10 @@
 // block device of an unmodified kernel on a KVM host, where Xen's guest has blkfront. One
 // virtqueue in one page of guest memory; each request is a chain of three or more descriptors —
 // its 16-byte header, the data pages, one status byte — with headers and status bytes in a
-// second page, one slot per request in flight. `kick` publishes the available ring and writes
+// second page, one slot per request in flight. When the device offers
+// VIRTIO_RING_F_INDIRECT_DESC (QEMU does by default) the chain goes in the slot's indirect
+// table and takes one descriptor of the ring, as Linux's virtqueue_add_split does, so the
+// queue holds as many requests as it has entries, whatever their size. `kick` publishes the available ring and writes
 // the notify register only when avail_event says the device sleeps (VIRTIO_F_EVENT_IDX); the
 // interrupt handler takes every completion with callbacks off, then re-enables them at the
 // last one taken and looks again (virtblk_done), so a busy device interrupts rarely.
@@ -11,13 +14,13 @@
 // Who calls it: the unmodified kernel (guests/kernel/native.ts) when its machine has a virtio
 // disk, and the workloads through BlockDevice.
 import type { KernelCosts } from '../../hw/platforms/profile';
-import { VIRTIO_F_VERSION_1, VIRTIO_MSIX_FIRST_LINE, VIRTIO_PCI_BAR, VIRTIO_RING_F_EVENT_IDX, featureBits, hasFeature } from '../../hw/devices/virtio/regs';
+import { VIRTIO_F_VERSION_1, VIRTIO_MSIX_FIRST_LINE, VIRTIO_PCI_BAR, VIRTIO_RING_F_EVENT_IDX, VIRTIO_RING_F_INDIRECT_DESC, featureBits, hasFeature } from '../../hw/devices/virtio/regs';
 import { compute, type VcpuEnv } from '../../hypervisor/public/guest';
 import {
   VIRTIO_BLK_CFG_CAPACITY, VIRTIO_BLK_F_BLK_SIZE, VIRTIO_BLK_F_FLUSH, VIRTIO_BLK_F_SEG_MAX, VIRTIO_BLK_OUTHDR_BYTES, VIRTIO_BLK_S_OK,
   VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT, encodeOutHdr,
 } from '../../hypervisor/public/io/virtio_blk';
-import { VirtqDriver, virtqAreasIn, virtqLayout } from '../../ringbuf/virtqueue';
+import { VirtqDriver, virtqAreasIn, virtqLayout, type IndirectTable } from '../../ringbuf/virtqueue';
 import type { IoStep } from '../drivers/io';
 import type { BlockDevice, BlockIo, KGen } from '../kernel/types';
 import { sectorsInPage } from '../kernel/bio';
@@ -30,6 +33,8 @@ const OVERHEAD_DESCS = 2;
 const PAGE = 4096;
 /** The status bytes follow the headers in the request page. */
 const STATUS_OFF = VIRTIO_BLK_QUEUE_SIZE * VIRTIO_BLK_OUTHDR_BYTES;
+/** Bytes of one request's indirect table: a descriptor for each of the queue's entries. */
+const TABLE_BYTES = VIRTIO_BLK_QUEUE_SIZE * 16;
 /** The MSI-X vector of the request queue. */
 const QUEUE_VECTOR = 0;
 
@@ -75,6 +80,8 @@ export class VirtioBlk implements BlockDevice {
     private readonly vq: VirtqDriver,
     private readonly reqGfn: number,
     readonly sizeSectors: number,
+    /** The pages of indirect tables, by slot pair; undefined without INDIRECT_DESC. */
+    private readonly tablePages: number[] | undefined,
   ) {
     this.maxPages = vq.size - OVERHEAD_DESCS;
     this.freeSlots = Array.from({ length: vq.size }, (_, i) => vq.size - 1 - i);
@@ -83,7 +90,7 @@ export class VirtioBlk implements BlockDevice {
   /** virtblk_probe: negotiate, set up the queue, read the capacity, DRIVER_OK. */
   static *probe(k: VirtioKernel, base = VIRTIO_PCI_BAR): KGen<VirtioBlk | undefined> {
     const dev = new VirtioPciDevice(base);
-    const want = featureBits(VIRTIO_F_VERSION_1, VIRTIO_RING_F_EVENT_IDX, VIRTIO_BLK_F_SEG_MAX, VIRTIO_BLK_F_BLK_SIZE, VIRTIO_BLK_F_FLUSH);
+    const want = featureBits(VIRTIO_F_VERSION_1, VIRTIO_RING_F_EVENT_IDX, VIRTIO_RING_F_INDIRECT_DESC, VIRTIO_BLK_F_SEG_MAX, VIRTIO_BLK_F_BLK_SIZE, VIRTIO_BLK_F_FLUSH);
     const features = yield* dev.negotiate(want);
     if (!features) return undefined;
     const ringGfn = k.pages.alloc();
@@ -94,12 +101,12 @@ export class VirtioBlk implements BlockDevice {
     const gpa = ringGfn * PAGE;
     const size = yield* dev.setupQueue(0, VIRTIO_BLK_QUEUE_SIZE, { desc: gpa + l.desc, driver: gpa + l.avail, device: gpa + l.used }, QUEUE_VECTOR);
     if (size === 0) return undefined;
-    const vq = new VirtqDriver(virtqAreasIn(ring, size)!, size, { eventIdx: hasFeature(features, VIRTIO_RING_F_EVENT_IDX) });
+    const vq = new VirtqDriver(virtqAreasIn(ring, size)!, size, { eventIdx: hasFeature(features, VIRTIO_RING_F_EVENT_IDX), indirect: hasFeature(features, VIRTIO_RING_F_INDIRECT_DESC) });
     const lo = yield* dev.readConfig32(VIRTIO_BLK_CFG_CAPACITY);
     const hi = yield* dev.readConfig32(VIRTIO_BLK_CFG_CAPACITY + 4);
     yield* dev.ready();
     vq.enableCb();
-    return new VirtioBlk(k, dev, vq, reqGfn, lo + hi * 0x1_0000_0000);
+    return new VirtioBlk(k, dev, vq, reqGfn, lo + hi * 0x1_0000_0000, hasFeature(features, VIRTIO_RING_F_INDIRECT_DESC) ? [] : undefined);
   }
 
   /** Register accesses made at probe time (each an exit to QEMU). */
@@ -108,7 +115,24 @@ export class VirtioBlk implements BlockDevice {
   }
 
   canSubmit(pages = 1): boolean {
-    return this.failed === undefined && this.freeSlots.length > 0 && this.vq.numFree >= OVERHEAD_DESCS + pages;
+    const descs = this.indirect ? 1 : OVERHEAD_DESCS + pages; // a request's table takes one descriptor
+    return this.failed === undefined && this.freeSlots.length > 0 && this.vq.numFree >= descs;
+  }
+
+  /** Whether requests go in indirect tables (VIRTIO_RING_F_INDIRECT_DESC negotiated). */
+  private get indirect(): boolean {
+    return this.tablePages !== undefined;
+  }
+
+  /** Slot `slot`'s indirect table, in a page shared by two slots, allocated on first use. */
+  private table(slot: number): IndirectTable | undefined {
+    const pages = this.tablePages;
+    if (!pages) return undefined;
+    const n = Math.floor(slot / 2);
+    pages[n] ??= this.k.pages.alloc();
+    const page = pages[n]! < 0 ? undefined : this.k.env.page(pages[n]!);
+    const off = (slot % 2) * TABLE_BYTES;
+    return page && { addr: pages[n]! * PAGE + off, bytes: page.subarray(off, off + TABLE_BYTES) };
   }
 
   /** virtio_queue_rq: header, data pages and status as one chain on the available ring. */
@@ -128,7 +152,7 @@ export class VirtioBlk implements BlockDevice {
       { addr: base + slot * VIRTIO_BLK_OUTHDR_BYTES, len: VIRTIO_BLK_OUTHDR_BYTES, write: false },
       ...io.gfns.map((g, i) => ({ addr: g * PAGE, len: sectorsInPage(io.count, i) * 512, write: !toDevice })),
       { addr: base + STATUS_OFF + slot, len: 1, write: true },
-    ]);
+    ], this.table(slot));
     if (r.kind !== 'ok') {
       this.freeSlots.push(slot);
       io.done(-1);

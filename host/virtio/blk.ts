@@ -18,7 +18,7 @@
 // Who calls it: the virtio-pci transport (activate, reset, notify without ioeventfd) and the
 // host thread's loop (the eventfd handlers). Wired by the lab.
 import type { BlockBackend, BlockResult, DmaMemory } from '../../hw/devices/bus';
-import { VIRTIO_F_VERSION_1, VIRTIO_ID_BLOCK, VIRTIO_RING_F_EVENT_IDX, featureBits, hasFeature, type QueueConfig, type VirtioBackend } from '../../hw/devices/virtio/index';
+import { VIRTIO_F_VERSION_1, VIRTIO_ID_BLOCK, VIRTIO_RING_F_EVENT_IDX, VIRTIO_RING_F_INDIRECT_DESC, featureBits, hasFeature, type QueueConfig, type VirtioBackend } from '../../hw/devices/virtio/index';
 import type { DeviceCosts, KernelCosts } from '../../hw/platforms/profile';
 import type { EventFd } from '../../hypervisor/public/kvm';
 import {
@@ -27,7 +27,7 @@ import {
   VIRTIO_BLK_T_FLUSH, VIRTIO_BLK_T_GET_ID, VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT, decodeOutHdr,
 } from '../../hypervisor/public/io/virtio_blk';
 import { VirtqDevice, type VirtqSegment } from '../../ringbuf/virtqueue';
-import { drainAvailable, flushUsed, mapQueueAreas } from './queue';
+import { drainAvailable, flushUsed, mapQueueAreas, tableReader } from './queue';
 import type { HostGen, HostThread } from '../thread';
 
 /** The largest queue offered: its three areas then fit in one 4 KiB page (virtqLayout). */
@@ -89,7 +89,7 @@ export class VirtioBlkDevice implements VirtioBackend {
   readonly deviceId = VIRTIO_ID_BLOCK;
   readonly numQueues = 1;
   readonly queueMax = VIRTIO_BLK_QUEUE_MAX;
-  readonly features = featureBits(VIRTIO_F_VERSION_1, VIRTIO_RING_F_EVENT_IDX, VIRTIO_BLK_F_SEG_MAX, VIRTIO_BLK_F_BLK_SIZE, VIRTIO_BLK_F_FLUSH);
+  readonly features = featureBits(VIRTIO_F_VERSION_1, VIRTIO_RING_F_EVENT_IDX, VIRTIO_RING_F_INDIRECT_DESC, VIRTIO_BLK_F_SEG_MAX, VIRTIO_BLK_F_BLK_SIZE, VIRTIO_BLK_F_FLUSH);
   private vq: VirtqDevice | undefined;
   private vector = 0;
   private readonly completed: Completed[] = [];
@@ -120,7 +120,10 @@ export class VirtioBlkDevice implements VirtioBackend {
     if (!q) return;
     const areas = mapQueueAreas(this.deps.page, q);
     if (!areas) return void (this.failed = 'a queue area crosses a page boundary or lies outside RAM');
-    this.vq = new VirtqDevice(areas, q.size, { eventIdx: hasFeature(features, VIRTIO_RING_F_EVENT_IDX) });
+    this.vq = new VirtqDevice(areas, q.size, {
+      eventIdx: hasFeature(features, VIRTIO_RING_F_EVENT_IDX),
+      indirect: hasFeature(features, VIRTIO_RING_F_INDIRECT_DESC) ? tableReader(this.deps.page, this.deps.memory) : undefined,
+    });
     this.vector = q.vector;
     this.failed = undefined;
   }

@@ -2,6 +2,7 @@
 // it on a host thread: the queue's areas mapped from guest memory, the drain of the available
 // ring with notifications off and a re-check after turning them back on, and the used-ring flush
 // that signals the irqfd only when the guest asked for it (used_event).
+import type { DmaMemory } from '../../hw/devices/bus';
 import type { QueueConfig } from '../../hw/devices/virtio/index';
 import type { EventFd } from '../../hypervisor/public/kvm';
 import type { VirtqAreas, VirtqDevice, VirtqSegment } from '../../ringbuf/virtqueue';
@@ -36,6 +37,12 @@ export function unmappable(page: (gfn: number) => Uint8Array | undefined, segs: 
     }
   }
   return undefined;
+}
+
+/** How a device reads an indirect table: a private copy, or undefined unless every byte of it
+ *  is guest RAM (QEMU maps it, and a table it cannot map stops the device). */
+export function tableReader(page: (gfn: number) => Uint8Array | undefined, memory: DmaMemory): (addr: number, len: number) => Uint8Array | undefined {
+  return (addr, len) => (unmappable(page, [{ addr, len, write: false }]) ? undefined : memory.read(addr, len));
 }
 
 /** A kick's work: every available chain to `each`, with notifications off, then notifications

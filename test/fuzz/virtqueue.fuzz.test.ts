@@ -1,11 +1,12 @@
 // Fuzzing what a hostile KVM guest puts on its virtio-blk queue (issue 9's habit, on the KVM
-// side): chains of random descriptors (buffers in RAM, across its end, far past it, of length
-// 0; header and status buffers too short or of the wrong direction; request types valid and
-// not; sectors in range, past the end and beyond 2^53), descriptor-table bytes rewritten after
-// they were added, and the available index pushed on. Beside it a second VM runs a verifying
-// fio job on its own disk. Property: nothing throws; the hostile device either answers each
-// chain or stops with one of the reasons a real device stops for; the other VM completes its
-// I/O with no error and no block read back wrong, at most a little slower than alone.
+// side): chains of random descriptors, direct or in an indirect table (buffers in RAM, across
+// its end, far past it, of length 0; header and status buffers too short or of the wrong
+// direction; request types valid and not; sectors in range, past the end and beyond 2^53),
+// descriptor-table and indirect-table bytes rewritten after they were added, and the available
+// index pushed on. Beside it a second VM runs a verifying fio job on its own disk. Property:
+// nothing throws; the hostile device either answers each chain or stops with one of the
+// reasons a real device stops for; the other VM completes its I/O with no error and no block
+// read back wrong, at most a little slower than alone.
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildWorld } from '../../lab/run/world';
@@ -49,7 +50,9 @@ const header = fc.record({
   statusWritable: fc.oneof({ arbitrary: fc.constant(true), weight: 6 }, { arbitrary: fc.constant(false), weight: 1 }),
 });
 const op = fc.oneof(
-  { arbitrary: fc.record({ kind: fc.constant('chain' as const), header, data: fc.array(segment, { maxLength: 6 }) }), weight: 12 },
+  { arbitrary: fc.record({ kind: fc.constant('chain' as const), header, data: fc.array(segment, { maxLength: 6 }), table: fc.boolean() }), weight: 12 },
+  // A table's bytes rewritten after the chain was added (the device read it once, or not yet).
+  { arbitrary: fc.record({ kind: fc.constant('table-poke' as const), byte: fc.nat(2047), value: fc.nat(255) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('poke' as const), byte: fc.nat(16 * 128 - 1), value: fc.nat(255) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('avail' as const), ahead: fc.integer({ min: 1, max: 300 }) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('run' as const), us: fc.integer({ min: 1, max: 2000 }) }), weight: 2 },
@@ -66,7 +69,7 @@ const yaml = (withBad: boolean) =>
   });
 
 /** The reasons a virtio device stops for (ringbuf/virtqueue.ts, host/virtio/queue.ts). */
-const STOP_REASONS = /^(avail-index-overflow|head-out-of-range|chain-too-long|indirect-not-negotiated|next-out-of-range|bogus-descriptor|zero-sized-buffer):/;
+const STOP_REASONS = /^(avail-index-overflow|head-out-of-range|chain-too-long|indirect-not-negotiated|indirect-table-invalid|next-out-of-range|bogus-descriptor|zero-sized-buffer):/;
 
 describe('a KVM guest that writes anything into its virtio-blk queue', () => {
   const stats = { sequences: 0, ops: 0 };
@@ -95,6 +98,8 @@ describe('a KVM guest that writes anything into its virtio-blk queue', () => {
         const dev = bad.qemu!.virtio!.device;
         const gfn: number = drv['k'].pages.alloc();
         const page = drv['k'].env.page(gfn) as Uint8Array;
+        const tableGfn: number = drv['k'].pages.alloc();
+        const tablePage = drv['k'].env.page(tableGfn) as Uint8Array;
         const desc: Uint8Array = vq['desc'] instanceof DataView ? new Uint8Array(vq['desc'].buffer, vq['desc'].byteOffset, vq['desc'].byteLength) : vq['desc'];
         for (const o of ops) {
           stats.ops++;
@@ -105,9 +110,11 @@ describe('a KVM guest that writes anything into its virtio-blk queue', () => {
               { addr: gfn * 4096, len: h.hdrLen, write: h.hdrWritable },
               ...o.data,
               ...(h.statusLen > 0 ? [{ addr: gfn * 4096 + 64, len: h.statusLen, write: h.statusWritable }] : []),
-            ]);
+            ], o.table ? { addr: tableGfn * 4096, bytes: tablePage.subarray(0, 2048) } : undefined);
             vq.kickPrepare();
             dev.notify();
+          } else if (o.kind === 'table-poke') {
+            tablePage[o.byte] = o.value;
           } else if (o.kind === 'poke') {
             desc[o.byte % desc.length] = o.value;
           } else if (o.kind === 'avail') {

@@ -2,7 +2,7 @@
 // the lost-wakeup-free re-checks, u16 wrap, and a device that names what a bad driver did.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { VirtqDevice, VirtqDriver, virtqAreasIn, virtqLayout, vringNeedEvent, VIRTQ_DESC_F_NEXT, type VirtqAreas } from '../../ringbuf/virtqueue';
+import { VirtqDevice, VirtqDriver, virtqAreasIn, virtqLayout, vringNeedEvent, VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, type VirtqAreas } from '../../ringbuf/virtqueue';
 
 const N = 8;
 function pair(eventIdx = true, size = N) {
@@ -211,5 +211,76 @@ describe('a device facing a bad driver', () => {
     const b = pair();
     new DataView(b.areas.used.buffer, b.areas.used.byteOffset).setUint16(2, N + 1, true);
     expect(b.drv.getUsed()).toMatchObject({ kind: 'broken', reason: 'used-index-overflow' });
+  });
+});
+
+describe('indirect descriptors (VIRTIO_RING_F_INDIRECT_DESC)', () => {
+  /** A queue of N with a 'guest memory' of 64 KiB behind it: tables live at 0x8000 onwards. */
+  function indirectPair() {
+    const ram = new Uint8Array(0x10000);
+    const areas = virtqAreasIn(ram.subarray(0, 4096), N)!;
+    const drv = new VirtqDriver(areas, N, { eventIdx: true, indirect: true });
+    const read = (addr: number, len: number) => (addr + len <= ram.length ? ram.slice(addr, addr + len) : undefined);
+    const dev = new VirtqDevice(areas, N, { eventIdx: true, indirect: read });
+    const table = (addr: number) => ({ addr, bytes: ram.subarray(addr, addr + 16 * N) });
+    return { ram, areas, drv, dev, table };
+  }
+
+  it('puts a chain of any length up to the queue size in a table, taking one descriptor of the ring', () => {
+    const { drv, dev, table } = indirectPair();
+    const chain = [seg(0x1000, 16), ...Array.from({ length: N - 2 }, (_, i) => seg(0x2000 + 0x1000 * i, 4096, true)), seg(0x3000, 1, true)];
+    expect(drv.add(chain, table(0x8000))).toEqual({ kind: 'ok', head: 0 });
+    expect(drv.numFree).toBe(N - 1); // a direct chain of N would have taken them all
+    expect(drv.add([seg(0x1000, 16), seg(0x3000, 1, true)], table(0x9000))).toEqual({ kind: 'ok', head: 1 });
+    drv.kickPrepare();
+    expect(dev.pop()).toEqual({ kind: 'ok', head: 0, segments: chain });
+    expect(dev.pop()).toEqual({ kind: 'ok', head: 1, segments: [seg(0x1000, 16), seg(0x3000, 1, true)] });
+    dev.pushUsed(0, 1);
+    dev.pushUsed(1, 1);
+    dev.flushUsed();
+    expect(drv.getUsed()).toMatchObject({ kind: 'ok', head: 0 });
+    expect(drv.getUsed()).toMatchObject({ kind: 'ok', head: 1 });
+    expect(drv.numFree).toBe(N);
+  });
+
+  it('halts on a table of a bad size, outside RAM, with an entry indirect again, a loop, a link out of it, or behind NEXT', () => {
+    const bad: [string, (r: { ram: Uint8Array; areas: VirtqAreas }) => void][] = [];
+    const desc = (a: VirtqAreas, i: number, addr: number, len: number, flags: number, next = 0) => {
+      const d = new DataView(a.desc.buffer, a.desc.byteOffset);
+      d.setUint32(i * 16, addr, true);
+      d.setUint32(i * 16 + 8, len, true);
+      d.setUint16(i * 16 + 12, flags, true);
+      d.setUint16(i * 16 + 14, next, true);
+    };
+    const entry = (ram: Uint8Array, at: number, i: number, flags: number, next = 0) => {
+      const d = new DataView(ram.buffer, at);
+      d.setUint32(i * 16, 0x1000, true);
+      d.setUint32(i * 16 + 8, 512, true);
+      d.setUint16(i * 16 + 12, flags, true);
+      d.setUint16(i * 16 + 14, next, true);
+    };
+    const publish = (a: VirtqAreas) => new DataView(a.avail.buffer, a.avail.byteOffset).setUint16(2, 1, true);
+    bad.push(['size 0', ({ areas }) => desc(areas, 0, 0x8000, 0, VIRTQ_DESC_F_INDIRECT)]);
+    bad.push(['size 24', ({ areas }) => desc(areas, 0, 0x8000, 24, VIRTQ_DESC_F_INDIRECT)]);
+    bad.push(['more entries than the queue', ({ areas }) => desc(areas, 0, 0x8000, 16 * (N + 1), VIRTQ_DESC_F_INDIRECT)]);
+    bad.push(['outside RAM', ({ areas }) => desc(areas, 0, 0xfff0, 32, VIRTQ_DESC_F_INDIRECT)]);
+    bad.push(['indirect again', ({ ram, areas }) => { entry(ram, 0x8000, 0, VIRTQ_DESC_F_INDIRECT); desc(areas, 0, 0x8000, 32, VIRTQ_DESC_F_INDIRECT); }]);
+    bad.push(['a loop', ({ ram, areas }) => { entry(ram, 0x8000, 0, VIRTQ_DESC_F_NEXT, 1); entry(ram, 0x8000, 1, VIRTQ_DESC_F_NEXT, 0); desc(areas, 0, 0x8000, 32, VIRTQ_DESC_F_INDIRECT); }]);
+    bad.push(['a link out of the table', ({ ram, areas }) => { entry(ram, 0x8000, 0, VIRTQ_DESC_F_NEXT, 2); desc(areas, 0, 0x8000, 32, VIRTQ_DESC_F_INDIRECT); }]);
+    bad.push(['behind NEXT', ({ ram, areas }) => { entry(ram, 0x8000, 0, 0); desc(areas, 0, 0x1000, 16, VIRTQ_DESC_F_NEXT, 1); desc(areas, 1, 0x8000, 16, VIRTQ_DESC_F_INDIRECT); }]);
+    bad.push(['with NEXT', ({ ram, areas }) => { entry(ram, 0x8000, 0, 0); desc(areas, 0, 0x8000, 16, VIRTQ_DESC_F_INDIRECT | VIRTQ_DESC_F_NEXT, 1); }]);
+    for (const [name, poke] of bad) {
+      const p = indirectPair();
+      poke(p);
+      publish(p.areas);
+      expect(p.dev.pop(), name).toMatchObject({ kind: 'broken', reason: 'indirect-table-invalid' });
+    }
+    // The table is read once: rewriting it after the pop changes nothing the device holds.
+    const p = indirectPair();
+    p.drv.add([seg(0x1000, 16), seg(0x3000, 1, true)], p.table(0x8000));
+    p.drv.kickPrepare();
+    const got = p.dev.pop();
+    p.ram.fill(0xff, 0x8000, 0x8020);
+    expect(got).toEqual({ kind: 'ok', head: 0, segments: [seg(0x1000, 16), seg(0x3000, 1, true)] });
   });
 });
