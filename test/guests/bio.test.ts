@@ -89,4 +89,13 @@ describe('fio block sizes the lessons do not use, in every mode', () => {
     expect(g.backends[0]!.stats).toMatchObject({ requests: 40, responses: 40, errors: 0, grantMaps: 0, grantCopies: 20 * 16 });
     expect(g.fio!.stats()).toMatchObject({ ops: 20, errors: 0, finished: true });
   });
+
+  it('says where iodepth cannot apply: one command at a time on IDE, and on AHCI without NCQ; nothing for PV or virtio', () => {
+    const notices = (mode: CompareMode, iodepth: string) => fioRun(mode, { rw: 'randread', bs: '4k', iodepth, ops: '64' }).w.notices;
+    expect(notices('native', '32')).toEqual(["guest: its AHCI driver keeps one command outstanding (pvlab does not model NCQ's 32 tags yet), so fio's iodepth 32 runs as iodepth 1"]);
+    expect(notices('hvm', '8')).toEqual(["guest: an IDE channel runs one command at a time, as real ones do, so fio's iodepth 8 runs as iodepth 1"]);
+    expect(notices('native', '1')).toEqual([]);
+    expect(notices('pv', '32')).toEqual([]);
+    expect(notices('kvm-virtio', '32')).toEqual([]);
+  });
 });
