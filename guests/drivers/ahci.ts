@@ -7,7 +7,10 @@
 //   issue      [PxSACT for NCQ,] PxCI                                     1 (2)
 //   interrupt  read IS, read PxIS, write PxIS, read PxCI (PxSACT), write IS 5
 //
-// so 6 accesses per request, 7 with NCQ. One request is outstanding at a time, in slot 0.
+// so 6 accesses per request, 7 with NCQ. Without NCQ one request is outstanding at a time, in
+// slot 0 (`read`, `write`). With NCQ (the default when the drive supports it, as libata does)
+// the kernel queues up to 32, one per tag (`start`), each in its own command table, and the
+// interrupt handler (`service`) completes every tag whose PxSACT bit has cleared since.
 import { DriverIo, type GuestIo, type IoStep } from './io';
 import {
   ATA_BSY, ATA_CMD_FPDMA_READ, ATA_CMD_FPDMA_WRITE, ATA_CMD_IDENTIFY, ATA_CMD_READ_DMA_EXT, ATA_CMD_WRITE_DMA_EXT,
@@ -24,7 +27,9 @@ export interface AhciConfig {
   readonly ncq: boolean;
 }
 
-export const AHCI_DEFAULT: AhciConfig = { abar: 0xfebf_0000, irq: 11, ncq: false };
+export const AHCI_DEFAULT: AhciConfig = { abar: 0xfebf_0000, irq: 11, ncq: true };
+/** NCQ tags the driver uses: all 32 command slots (libata's ATA_MAX_QUEUE). */
+export const AHCI_NCQ_TAGS = 32;
 
 /** The driver's register names: host block, then port 0's block at 0x100. */
 const HOST = { cap: 0x00, ghc: 0x04, is: 0x08, pi: 0x0c, vs: 0x10 } as const;
@@ -66,6 +71,10 @@ export class AhciDriver {
   readonly dio: DriverIo;
   info: AtaDiskInfo | undefined;
   private page = 0;
+  /** NCQ: one page per tag, each a command table (allocated at probe when NCQ is on). */
+  private tables = 0;
+  /** NCQ: tags issued and not yet seen complete. */
+  private active = 0;
 
   constructor(io: GuestIo, private readonly cfg: AhciConfig = AHCI_DEFAULT) {
     const names: Record<number, string> = {};
@@ -99,8 +108,62 @@ export class AhciDriver {
     yield* d.mmw(this.port(P.ie), PORT_IRQ_MASK);
     yield* d.mmw(this.host(HOST.ghc), (yield* d.mmr(this.host(HOST.ghc))) | GHC_IE);
     this.info = yield* this.identify();
+    if (this.queued) this.tables = d.io.allocDma(AHCI_NCQ_TAGS * PAGE);
     d.end('probe');
     return this.info;
+  }
+
+  /** The interrupt line the HBA raises. */
+  get irq(): number {
+    return this.cfg.irq;
+  }
+
+  /** Whether requests are queued with NCQ: the driver asks for it and the drive offers it. */
+  get queued(): boolean {
+    return this.cfg.ncq && this.info?.ncq === true && this.info.lba48;
+  }
+
+  /** NCQ: starts a read or write on `tag` (its PxSACT bit, then its PxCI bit) and returns at
+   *  once; false, with nothing issued, for a request the drive cannot take. */
+  *start(write: boolean, lba: number, count: number, gpa: number, tag: number): IoStep<boolean> {
+    const d = this.dio;
+    d.begin();
+    if (!this.queued || !requestOk(this.info, lba, count) || tag < 0 || tag >= AHCI_NCQ_TAGS || this.active & (1 << tag)) return false;
+    this.buildCommand({ command: write ? ATA_CMD_FPDMA_WRITE : ATA_CMD_FPDMA_READ, write, ncq: true }, lba, count, gpa, count * ATA_SECT_SIZE, tag);
+    const bit = (1 << tag) >>> 0;
+    this.active = (this.active | bit) >>> 0;
+    yield* d.mmw(this.port(P.sact), bit);
+    yield* d.mmw(this.port(P.ci), bit);
+    d.end('issue');
+    return true;
+  }
+
+  /** NCQ: the interrupt handler, after the line fired: the tags that completed since the last
+   *  call (their PxSACT bits cleared), or, after a fatal error, every tag in flight as failed
+   *  (the engine restarted, as libata's error handler does before it retries). */
+  *service(): IoStep<{ done: number; failed: number }> {
+    const d = this.dio;
+    d.begin();
+    const hostIs = yield* d.mmr(this.host(HOST.is));
+    if (!(hostIs & 1)) {
+      d.end('interrupt');
+      return { done: 0, failed: 0 };
+    }
+    const status = yield* d.mmr(this.port(P.is));
+    yield* d.mmw(this.port(P.is), status);
+    const sact = yield* d.mmr(this.port(P.sact));
+    yield* d.mmw(this.host(HOST.is), hostIs);
+    if (status & PORT_IRQ_FATAL) {
+      yield* this.recover();
+      const failed = this.active;
+      this.active = 0;
+      d.end('interrupt');
+      return { done: 0, failed };
+    }
+    const done = (this.active & ~sact) >>> 0;
+    this.active = (this.active & sact) >>> 0;
+    d.end('interrupt');
+    return { done, failed: 0 };
   }
 
   read(lba: number, count: number, gpa: number): IoStep<DiskResult> {
@@ -174,10 +237,11 @@ export class AhciDriver {
     return r.ok ? parseIdentify(this.dio.memory.read(buf, ATA_SECT_SIZE)) : undefined;
   }
 
-  /** Writes slot 0's command header, command FIS and PRDT into the DMA page. */
-  private buildCommand(k: Kind, lba: number, count: number, gpa: number, bytes: number): void {
+  /** Writes a slot's command header, command FIS and PRDT: slot 0's table is in the DMA page,
+   *  an NCQ tag's in its own page. */
+  private buildCommand(k: Kind, lba: number, count: number, gpa: number, bytes: number, slot = SLOT): void {
     const mem = this.dio.memory;
-    const ct = this.page + CT_OFF;
+    const ct = k.ncq && this.tables !== 0 ? this.tables + slot * PAGE : this.page + CT_OFF;
     const prdt = new Uint8Array(PRDT_MAX_ENTRIES * 16);
     const pv = new DataView(prdt.buffer);
     let n = 0;
@@ -189,12 +253,12 @@ export class AhciDriver {
       left -= chunk;
     }
     mem.write(ct + CT_PRDT, prdt.subarray(0, n * 16));
-    mem.write(ct, h2dFis(k, lba, count));
+    mem.write(ct, h2dFis(k, lba, count, slot));
     const hdr = new Uint8Array(32);
     const hv = new DataView(hdr.buffer);
     hv.setUint32(0, (CFL_H2D | (k.write ? HDR_WRITE : 0) | (n << 16)) >>> 0, true);
     hv.setUint32(8, ct >>> 0, true);
-    mem.write(this.page + CLB_OFF + SLOT * 32, hdr);
+    mem.write(this.page + CLB_OFF + slot * 32, hdr);
   }
 
   private *stopEngine(): IoStep<boolean> {
@@ -236,7 +300,7 @@ export class AhciDriver {
 }
 
 /** A Register Host-to-Device FIS. NCQ puts the count in the features and the tag in count. */
-function h2dFis(k: Kind, lba: number, count: number): Uint8Array {
+function h2dFis(k: Kind, lba: number, count: number, tag: number): Uint8Array {
   const f = new Uint8Array(20);
   const byte = (v: number, i: number) => Math.floor(v / 2 ** (8 * i)) & 0xff;
   f[0] = FIS_H2D;
@@ -249,7 +313,7 @@ function h2dFis(k: Kind, lba: number, count: number): Uint8Array {
   }
   if (k.ncq) {
     [f[3], f[11]] = [byte(count, 0), byte(count, 1)];
-    f[12] = SLOT << 3;
+    f[12] = tag << 3;
   } else {
     [f[12], f[13]] = [byte(count, 0), byte(count, 1)];
   }

@@ -8,7 +8,7 @@ import type { KernelCosts } from '../../hw/platforms/profile';
 import type { DmaMemory } from '../../hw/devices/bus';
 import { pagedMemory } from '../../hw/devices/paged';
 import { block, pio, mmio, compute, type VcpuEnv } from '../../hypervisor/public/guest';
-import { AhciDriver } from '../drivers/ahci';
+import { AHCI_NCQ_TAGS, AhciDriver } from '../drivers/ahci';
 import { IdeDriver } from '../drivers/ide';
 import type { GuestIo, IoStep } from '../drivers/io';
 import type { AtaDiskInfo } from '../drivers/ata';
@@ -118,12 +118,18 @@ export class NativeKernel implements GuestIo {
   }
 }
 
-/** The block layer's view of the native disk: one request at a time, run to completion. */
+/** The block layer's view of the native disk. On IDE (and AHCI without NCQ), one request at a
+ *  time, run to completion inside `submit`. On AHCI with NCQ, up to 32 queued, one per tag:
+ *  `submit` issues and returns, and `wait` sleeps until the disk's interrupt and completes every
+ *  tag that finished. */
 export class NativeDisk implements BlockDevice {
   readonly name = 'sda';
   readonly sizeSectors: number;
   readonly maxPages = 256;
   private busy = false;
+  /** NCQ: the request on each tag. */
+  private readonly tagged: (BlockIo | undefined)[] = [];
+  private inflight = 0;
 
   constructor(
     private readonly k: NativeKernel,
@@ -133,12 +139,27 @@ export class NativeDisk implements BlockDevice {
     this.sizeSectors = info.sectors;
   }
 
+  /** Whether requests are queued (AHCI with NCQ): then the kernel waits through `wait`. */
+  get queued(): boolean {
+    return this.driver instanceof AhciDriver && this.driver.queued;
+  }
+
   canSubmit(): boolean {
-    return !this.busy;
+    return this.queued ? this.inflight < AHCI_NCQ_TAGS : !this.busy;
   }
 
   *submit(io: BlockIo): KGen {
     const contiguous = io.gfns.every((g, i) => g === io.gfns[0]! + i);
+    if (this.queued && this.driver instanceof AhciDriver) {
+      let tag = 0;
+      while (tag < AHCI_NCQ_TAGS && this.tagged[tag]) tag++;
+      if (!contiguous || tag === AHCI_NCQ_TAGS) return io.done(-1);
+      yield compute(this.k.costs.blockSubmitNs, 'kernel');
+      if (!(yield* this.driver.start(io.op === 'write', io.sector, io.count, io.gfns[0]! * PAGE, tag))) return io.done(-1);
+      this.tagged[tag] = io;
+      this.inflight++;
+      return;
+    }
     if (!contiguous || this.busy) return io.done(-1);
     this.busy = true;
     yield compute(this.k.costs.blockSubmitNs, 'kernel');
@@ -150,4 +171,24 @@ export class NativeDisk implements BlockDevice {
   }
 
   *kick(): KGen {}
+
+  /** NCQ: HLT until the disk's interrupt, then its handler; each finished tag completes. */
+  *wait(): KGen {
+    const drv = this.driver;
+    if (!(drv instanceof AhciDriver) || this.inflight === 0) {
+      yield block();
+      return;
+    }
+    yield* drv.dio.waitIrq(drv.irq);
+    const { done, failed } = yield* drv.service();
+    for (let tag = 0; tag < AHCI_NCQ_TAGS; tag++) {
+      const bit = (1 << tag) >>> 0;
+      const io = this.tagged[tag];
+      if (!io || !((done | failed) & bit)) continue;
+      this.tagged[tag] = undefined;
+      this.inflight--;
+      yield compute(this.k.costs.blockCompleteNs, 'kernel');
+      io.done(done & bit ? 0 : -1);
+    }
+  }
 }

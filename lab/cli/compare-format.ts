@@ -40,7 +40,7 @@ export const START_EXPLANATION = `What this shows: the same 4 KiB random-read jo
 - pv: the guest knows it is virtualized; blkfront puts requests on a shared ring and sends one
   event per request at iodepth 1 — no device register is ever touched, so 0 exits.
 - hvm / hvm-ahci: the unmodified kernel under VT-x. Every register access of its IDE (or AHCI)
-  driver is a VM exit and an ioreq round trip to QEMU in dom0: ~26 (or ~6) per read.
+  driver is a VM exit and an ioreq round trip to QEMU in dom0: ~26 (or ~7, NCQ) per read.
 - bt: binary translation replaces the hardware exits with callouts, but every access still
   goes to the device model in dom0.
 - tcg: pure emulation: no exits, but every guest instruction is interpreted.

@@ -79,7 +79,8 @@ export function benchFor(w: World, g: GuestEntry, spec: BenchWorkloadSpec, bootK
     osCounters = () => os.counters;
     const disk: BlockDevice | undefined = g.native?.disk ?? g.kernel?.disks[0];
     if (!disk) return { os, fs: undefined };
-    const port: BlockPort = { dev: disk, wait: () => (g.native ? halt() : g.kernel!.wait()) };
+    const native = g.native?.disk;
+    const port: BlockPort = { dev: disk, wait: () => (native?.queued ? native.wait() : g.native ? halt() : g.kernel!.wait()) };
     cache = new BufferCache(port, pages, CACHE_BLOCKS);
     const fs = new FileSystem(os, cache, Math.min(FS_MAX_BLOCKS, Math.floor(disk.sizeSectors / 8)));
     yield* fs.mount();

@@ -236,11 +236,9 @@ function makeWorkload(w: World, g: GuestEntry, spec: WorkloadSpec): Workload {
       // The verify pattern is the domain's own: were two guests' disks to overlap, verify would see it.
       const job = new FioJob({ rw: spec.rw, bs: spec.bs, iodepth: spec.iodepth, size: spec.size, verify: spec.verify, ops: spec.ops, rateIops: spec.rate_iops }, rng, streamSeed(w.scenario.seed, `fio/${g.domain.name}`));
       g.fio = job;
-      if (g.native && g.native.controller !== 'virtio' && spec.iodepth > 1) {
-        // A known limit, said where it shows: the drivers run one command at a time (legacy
-        // IDE cannot queue; NCQ's 32 tags on AHCI are not modelled).
-        const why = g.native.controller === 'ide' ? 'an IDE channel runs one command at a time, as real ones do' : 'its AHCI driver keeps one command outstanding (pvlab does not model NCQ\'s 32 tags yet)';
-        w.notices.push(`${g.domain.name}: ${why}, so fio's iodepth ${spec.iodepth} runs as iodepth 1`);
+      if (g.native && g.native.controller === 'ide' && spec.iodepth > 1) {
+        // Said where it shows: legacy IDE cannot queue (AHCI queues 32 with NCQ, virtio 128).
+        w.notices.push(`${g.domain.name}: an IDE channel runs one command at a time, as real ones do, so fio's iodepth ${spec.iodepth} runs as iodepth 1`);
       }
       const devid = vdevToDevid(spec.vdev);
       return {
@@ -265,7 +263,7 @@ function makeWorkload(w: World, g: GuestEntry, spec: WorkloadSpec): Workload {
 function ioKernel(k: PvKernel | NativeKernel, env: VcpuEnv): IoKernel {
   return {
     now: () => env.now(),
-    wait: () => (k instanceof PvKernel ? k.wait() : k.virtio ? k.virtio.wait() : nativeWait(env)),
+    wait: () => (k instanceof PvKernel ? k.wait() : k.virtio ? k.virtio.wait() : k.disk?.queued ? k.disk.wait() : nativeWait(env)),
     allocPage: () => k.pages.alloc(),
     page: (gfn) => env.page(gfn),
     syscallNs: k.costs.syscallNs,

@@ -189,6 +189,28 @@ describe('the native AHCI driver over the AHCI model', () => {
     roundTrip(m, drv, 50_000, 13, 10);
   });
 
+  it('queues several tags with NCQ (2 accesses each) and completes each, however the completions fall', () => {
+    const { m, drv, disk } = ahciMachine(50_000, true);
+    const bufs = [0, 1, 2, 3].map(() => m.allocDma(4096));
+    for (let t = 0; t < 4; t++) disk.poke(t * 8, new Uint8Array(4096).fill(0x10 + t));
+    const seen: number[] = [];
+    m.run((function* () {
+      for (let t = 0; t < 4; t++) expect(yield* drv.start(false, t * 8, 8, bufs[t]!, t)).toBe(true);
+      expect(yield* drv.start(false, 0, 8, bufs[0]!, 2)).toBe(false); // tag 2 is busy
+      for (let left = 0b1111, irq = 0; left !== 0 && irq < 8; irq++) {
+        yield* drv.dio.waitIrq(11);
+        const { done, failed } = yield* drv.service();
+        expect(failed).toBe(0);
+        seen.push(done);
+        left &= ~done;
+      }
+    })());
+    expect(seen.reduce((a, b) => a | b, 0)).toBe(0b1111);
+    for (let t = 0; t < 4; t++) expect(m.ram.read(bufs[t]!, 4096)).toEqual(new Uint8Array(4096).fill(0x10 + t));
+    expect(drv.dio.perOp.get('issue')).toEqual({ ops: 4, accesses: 8 });
+    expect(drv.dio.perOp.get('interrupt')!.accesses).toBe(5 * seen.length);
+  });
+
   it('recovers the port after a failed command, and the next request succeeds', () => {
     const { m, drv, disk } = ahciMachine(50_000);
     const buf = m.allocDma(4096);

@@ -101,7 +101,16 @@ export class AhciHba implements PortDevice {
     }
     if (off === HOST_IS) {
       this.is = (this.is & ~(w & PI_VALUE)) >>> 0;
-      return this.changed();
+      this.changed();
+      // The port raised a new status meanwhile, so the line is still asserted as the handler
+      // acknowledges it: a level-triggered interrupt is delivered again (pvlab's lines carry
+      // edges, so the edge is made here). Linux's handler relies on this when NCQ completions
+      // arrive while it runs.
+      if (w & PI_VALUE && this.irq.asserted) {
+        this.irq.set(false);
+        this.irq.set(true);
+      }
+      return;
     }
     this.stats.ignoredWrites++;
   }

@@ -196,6 +196,29 @@ describe('the AHCI HBA model', () => {
     for (let s = 0; s < 4; s++) expect(h.m.ram.read(BUF + s * 0x1000, 512)).toEqual(new Uint8Array(512).fill(s + 1));
   });
 
+  it('raises its line again when a completion comes while the handler runs (a level interrupt, delivered again at the IS write)', () => {
+    const h = hba();
+    start(h);
+    for (let s = 0; s < 2; s++) build(h, { slot: s, command: 0x60, lba: s, count: 1, prdt: [[BUF + s * 0x1000, 512]], ncq: true });
+    const edges = (): number => h.dev['irq'].raised;
+    h.w32(P + 0x34, 0x1);
+    h.w32(P + 0x38, 0x1);
+    h.m.engine.run(); // tag 0 completes: SDBS, and the line rises
+    const first = edges();
+    const is = h.r32(0x08); // the handler reads IS, then reads and clears PxIS ...
+    h.w32(P + 0x10, h.r32(P + 0x10));
+    h.w32(P + 0x34, 0x2); // ... while tag 1 is issued and completes ...
+    h.w32(P + 0x38, 0x2);
+    h.m.engine.run();
+    h.w32(0x08, is); // ... before it writes IS: the line is still asserted, so it fires again
+    expect(edges()).toBe(first + 1);
+    expect(h.r32(0x08)).toBe(1);
+    h.w32(P + 0x10, h.r32(P + 0x10)); // the next run of the handler finds nothing new after it
+    h.w32(0x08, 1);
+    expect(edges()).toBe(first + 1);
+    expect(h.dev['irq'].asserted).toBe(false);
+  });
+
   it('refuses an NCQ command whose tag is not its slot, and a FIS that is not a Register H2D', () => {
     for (const bad of [{ tag: 5 }, { fisType: 0x34 }]) {
       const h = hba();
