@@ -25,40 +25,28 @@ domains: []
 
 interface Seen { statuses: number[]; page?: Uint8Array; written?: Uint8Array }
 
+/** A granted page of the raw frontend's kernel, filled by `fill`. */
+function grantedPage(k: PvKernel, env: VcpuEnv, fill: (i: number) => number, readonly = false) {
+  const gfn = k.pages.alloc();
+  const p = env.page(gfn)!;
+  for (let i = 0; i < p.length; i++) p[i] = fill(i);
+  return { p, gfn, gref: k.grants.grant(0, gfn, readonly) };
+}
+
 function partialRead(mode: GrantMode): Seen {
-  const w = buildWorld(scenarioFrom(YAML));
   const seen: Seen = { statuses: [] };
-  let program: ((env: VcpuEnv) => GuestProgram) | undefined;
-  const d = w.hv.createDomain({ name: 'front', type: 'pv', vcpus: 1, memoryMiB: 64, weight: 256, cap: 0 }, (env) => (function* (): GuestProgram { yield* program!(env); })()); // the program is set below
-  if (typeof d === 'string') throw new Error(d);
-  const k = new PvKernel(w.profile.kernel, introduce(w.hv, w.dom0, d));
-  const bb = addDisk(w.hv, w.dom0, w.storage, d, { vdev: 'xvda', target: '/dev/vg0/t', access: 'rw', format: 'raw' }, mode);
-  if (typeof bb === 'string') throw new Error(bb);
-  program = function* (env: VcpuEnv): GuestProgram {
-    if (!(yield* bootBare(k, env))) return;
-    const [devid] = yield* vbdDevids(k);
-    const f = new RawFront(k, devid!, 0);
-    if (!(yield* f.connect()).ok) return;
-    const page = (fill: (i: number) => number) => {
-      const gfn = k.pages.alloc();
-      const p = env.page(gfn)!;
-      for (let i = 0; i < p.length; i++) p[i] = fill(i);
-      return { p, gref: k.grants.grant(0, gfn, false) };
-    };
-    const src = page((i) => (i * 7 + 1) & 0xff);
+  withRawFront(mode, function* (k, env, f) {
+    const src = grantedPage(k, env, (i) => (i * 7 + 1) & 0xff);
     seen.written = src.p.slice();
     f.produce({ op: BLKIF_OP_WRITE, id: 1, sector: 0, segs: [{ gref: src.gref, first: 0, last: 7 }] });
     f.publish();
     seen.statuses.push(...(yield* f.awaitResponses(1, 50e6)).map((r) => r.status));
-    const dst = page(() => 0xee);
+    const dst = grantedPage(k, env, () => 0xee);
     f.produce({ op: BLKIF_OP_READ, id: 2, sector: 2, segs: [{ gref: dst.gref, first: 2, last: 4 }] });
     f.publish();
     seen.statuses.push(...(yield* f.awaitResponses(1, 50e6)).map((r) => r.status));
     seen.page = dst.p.slice();
-    for (;;) yield block();
-  };
-  w.hv.unpause(d.id);
-  w.engine.run(500e6);
+  });
   return seen;
 }
 
@@ -101,12 +89,7 @@ describe('blkback and INDIRECT requests', () => {
       const seen: { statuses: number[]; ok?: boolean; offered?: string } = { statuses: [] };
       const { bb } = withRawFront(mode, function* (k, env, f) {
         seen.offered = yield* k.xs.read(`${f.be}/feature-max-indirect-segments`);
-        const grant = (ro: boolean, fill: (i: number) => number) => {
-          const gfn = k.pages.alloc();
-          const p = env.page(gfn)!;
-          for (let i = 0; i < p.length; i++) p[i] = fill(i);
-          return { p, gfn, gref: k.grants.grant(0, gfn, ro) };
-        };
+        const grant = (ro: boolean, fill: (i: number) => number) => grantedPage(k, env, fill, ro);
         const data = Array.from({ length: 16 }, (_, n) => grant(false, (i) => (i * 13 + n * 7 + 1) & 0xff));
         const desc = grant(true, () => 0);
         const dv = new DataView(desc.p.buffer, desc.p.byteOffset, desc.p.byteLength);
