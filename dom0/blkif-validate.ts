@@ -22,7 +22,7 @@ export type BlkifVerdict =
 
 export type BlkifRejection =
   | 'unsupported-operation' | 'unknown-operation' | 'no-segments' | 'too-many-segments' | 'bad-sector-range-in-segment'
-  | 'past-end-of-device' | 'write-to-readonly' | 'sector-not-representable' | 'bad-indirect-operation' | 'bad-indirect-page';
+  | 'past-end-of-device' | 'write-to-readonly' | 'sector-not-representable' | 'bad-indirect-operation';
 
 const reject = (status: number, reason: BlkifRejection): BlkifVerdict => ({ kind: 'reject', status, reason });
 

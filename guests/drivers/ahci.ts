@@ -127,8 +127,8 @@ export class AhciDriver {
    *  once; false, with nothing issued, for a request the drive cannot take. */
   *start(write: boolean, lba: number, count: number, gpa: number, tag: number): IoStep<boolean> {
     const d = this.dio;
-    d.begin();
     if (!this.queued || !requestOk(this.info, lba, count) || tag < 0 || tag >= AHCI_NCQ_TAGS || this.active & (1 << tag)) return false;
+    d.begin();
     this.buildCommand({ command: write ? ATA_CMD_FPDMA_WRITE : ATA_CMD_FPDMA_READ, write, ncq: true }, lba, count, gpa, count * ATA_SECT_SIZE, tag);
     const bit = (1 << tag) >>> 0;
     this.active = (this.active | bit) >>> 0;
