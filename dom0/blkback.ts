@@ -3,9 +3,8 @@
 // binds the event channel and goes Connected; on Closing it unmaps and closes, then Closed.
 // Serving: take each request as a private copy (never re-read the shared slot), validate it
 // (an INDIRECT one's segments are copied out of its mapped pages first), map its data grants
-// in one batch (or grant-copy, the qdisk way), submit to the physical
-// target; on completion unmap in one batch, answer with BLKIF_RSP_*, and notify only when
-// rsp_event asks for it. A frontend that overruns the ring loses its device, nothing more.
+// in one batch (or grant-copy, the qdisk way), submit to the physical target; on completion
+// unmap in one batch, answer with BLKIF_RSP_*, and notify only when rsp_event asks for it. A frontend that overruns the ring loses its device, nothing more.
 // The backend attaches to the ring where its responses stand (Linux's BACK_RING_ATTACH), so a
 // frontend whose indices are anywhere in the u32 space works; when the frontend's directory
 // vanishes (its domain died) it disconnects, and the toolstack's remove() ends it for good.

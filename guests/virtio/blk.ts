@@ -5,10 +5,11 @@
 // second page, one slot per request in flight. When the device offers
 // VIRTIO_RING_F_INDIRECT_DESC (QEMU does by default) the chain goes in the slot's indirect
 // table and takes one descriptor of the ring, as Linux's virtqueue_add_split does, so the
-// queue holds as many requests as it has entries, whatever their size. `kick` publishes the available ring and writes
-// the notify register only when avail_event says the device sleeps (VIRTIO_F_EVENT_IDX); the
-// interrupt handler takes every completion with callbacks off, then re-enables them at the
-// last one taken and looks again (virtblk_done), so a busy device interrupts rarely.
+// queue holds as many requests as it has entries, whatever their size. `kick` publishes the
+// available ring and writes the notify register only when avail_event says the device sleeps
+// (VIRTIO_F_EVENT_IDX); the interrupt handler takes every completion with callbacks off, then
+// re-enables them at the last one taken and looks again (virtblk_done), so a busy device
+// interrupts rarely.
 // A device that answers a chain it was never given is broken: the disk fails, never the kernel.
 //
 // Who calls it: the unmodified kernel (guests/kernel/native.ts) when its machine has a virtio

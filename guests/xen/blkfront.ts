@@ -3,10 +3,10 @@
 // data pages to the backend (writable for a read, read-only for a write). When the backend
 // offers feature-max-indirect-segments, an I/O of more than 11 pages (up to 32) is one
 // INDIRECT request whose segments sit in a granted page of their own, as Linux's blkfront
-// sends them; otherwise the block layer splits it at 11. It notifies only
-// when the ring's req_event says the backend is waiting, and takes responses in its event
-// handler, validating each: a response for an id that is not outstanding, or a bogus
-// rsp_prod, means a broken backend, and the device is dropped (never the kernel).
+// sends them; otherwise the block layer splits it at 11. It notifies only when the ring's
+// req_event says the backend is waiting, and takes responses in its event handler, validating
+// each: a response for an id that is not outstanding, or a bogus rsp_prod, means a broken
+// backend, and the device is dropped (never the kernel).
 import { evtchnAllocUnbound, evtchnClose, evtchnSend } from '../../hypervisor/public/calls';
 import {
   BLKIF_OP_READ, BLKIF_OP_WRITE, BLKIF_RING, BLKIF_MAX_SEGMENTS_PER_REQUEST, BLKIF_RSP_ERROR, decodeBlkifResponse, encodeBlkifIndirectRequest, encodeBlkifRequest,
