@@ -11,11 +11,11 @@
 // bandwidth limit sooner than the bytes of the commands before it allow. So 4 KiB commands
 // complete at their latency until the bandwidth binds; a 64 KiB read at iodepth 1 also takes
 // the time its further 60 KiB take, and splitting it in two saves at most one 4 KiB transfer.
-// `hdd`: one command at
-// a time, FIFO (no elevator: reordering belongs to the host's I/O scheduler, and tagged or
-// native command queueing is not modelled): command overhead, seek by distance, rotational
-// wait from the platter's angle (a function of simulated time, so deterministic), transfer at
-// the media rate; reads that follow the previous one stream from the read-ahead buffer.
+// `hdd`: one command at a time, FIFO (no elevator: reordering belongs to the host's I/O
+// scheduler, and tagged or native command queueing is not modelled): command overhead, seek by
+// distance, rotational wait from the platter's angle (a function of simulated time, so
+// deterministic), transfer at the media rate; reads that follow the previous one stream from
+// the read-ahead buffer.
 // There is no write cache (write-through, the safe setting on a virtualization host): queued
 // sequential writes stream, but at iodepth 1 each one waits about a revolution.
 

@@ -114,6 +114,11 @@ export type Added = { kind: 'ok'; head: number } | { kind: 'no-space' };
 
 const view = (a: Uint8Array): DataView => new DataView(a.buffer, a.byteOffset, a.byteLength);
 
+/** The buffer the descriptor at `at` names (its flags and link are read by the caller). */
+function readDesc(d: DataView, at: number): VirtqSegment {
+  return { addr: d.getUint32(at, true) + d.getUint32(at + 4, true) * 0x1_0000_0000, len: d.getUint32(at + 8, true), write: (d.getUint16(at + 12, true) & VIRTQ_DESC_F_WRITE) !== 0 };
+}
+
 /** One descriptor at `at`: linked to `next`, or the chain's last if next < 0. */
 function writeDesc(d: DataView, at: number, s: VirtqSegment, next: number, extraFlags = 0): void {
   d.setUint32(at, s.addr >>> 0, true);
@@ -173,7 +178,6 @@ export class VirtqDriver {
    *  every request of more than one buffer). */
   add(segs: readonly VirtqSegment[], table?: IndirectTable): Added {
     if (table && this.opts.indirect && segs.length > 1 && segs.length <= this.size && table.bytes.byteLength >= segs.length * DESC_BYTES) {
-      if (this.numFreeDesc === 0 || this.halt) return { kind: 'no-space' };
       const t = view(table.bytes);
       segs.forEach((s, k) => writeDesc(t, k * DESC_BYTES, s, k === segs.length - 1 ? -1 : k + 1));
       return this.addChain([{ addr: table.addr, len: segs.length * DESC_BYTES, write: false }], VIRTQ_DESC_F_INDIRECT);
@@ -334,17 +338,16 @@ export class VirtqDevice {
     for (;;) {
       if (segments.length === this.size) return this.broken('chain-too-long', `the chain from ${head} runs past ${this.size} descriptors (a loop)`);
       for (let b = 0; b < DESC_BYTES; b++) this.copy.setUint8(b, this.desc.getUint8(i * DESC_BYTES + b));
-      const addr = this.copy.getUint32(0, true) + this.copy.getUint32(4, true) * 0x1_0000_0000;
-      const len = this.copy.getUint32(8, true);
+      const seg = readDesc(this.copy, 0);
       const flags = this.copy.getUint16(12, true);
       const next = this.copy.getUint16(14, true);
       if (flags & VIRTQ_DESC_F_INDIRECT) {
         const read = this.opts.indirect;
         if (typeof read !== 'function') return this.broken('indirect-not-negotiated', `descriptor ${i} is indirect, a feature this device did not offer`);
         if (segments.length > 0 || flags & VIRTQ_DESC_F_NEXT) return this.broken('indirect-table-invalid', `descriptor ${i} is indirect but not a chain's only descriptor`);
-        return this.walkTable(head, i, addr, len, read);
+        return this.walkTable(head, i, seg.addr, seg.len, read);
       }
-      segments.push({ addr, len, write: (flags & VIRTQ_DESC_F_WRITE) !== 0 });
+      segments.push(seg);
       if ((flags & VIRTQ_DESC_F_NEXT) === 0) return { kind: 'ok', head, segments };
       if (next >= this.size) return this.broken('next-out-of-range', `descriptor ${i} links to ${next} in a queue of ${this.size}`);
       i = next;
@@ -369,7 +372,7 @@ export class VirtqDevice {
       const o = i * DESC_BYTES;
       const flags = t.getUint16(o + 12, true);
       if (flags & VIRTQ_DESC_F_INDIRECT) return this.broken('indirect-table-invalid', `entry ${i} of the table of descriptor ${at} is indirect again`);
-      segments.push({ addr: t.getUint32(o, true) + t.getUint32(o + 4, true) * 0x1_0000_0000, len: t.getUint32(o + 8, true), write: (flags & VIRTQ_DESC_F_WRITE) !== 0 });
+      segments.push(readDesc(t, o));
       if ((flags & VIRTQ_DESC_F_NEXT) === 0) return { kind: 'ok', head, segments };
       i = t.getUint16(o + 14, true);
       if (i >= max) return this.broken('indirect-table-invalid', `entry links to ${i} in the table of descriptor ${at}, of ${max} entries`);
