@@ -60,13 +60,18 @@ export class PvKernel implements XenbusHost {
     return compute(ns, 'kernel');
   }
 
-  /** Sleeps until an event arrives (SCHEDOP_block), then runs the upcall handler, and then the
-   *  hotplug work its watches asked for (handlers cannot wait; this can). */
-  *wait(): KGen {
-    yield block();
-    this.upcalls++;
-    this.charge(this.costs.irqEntryNs);
-    this.events.dispatch();
+  /** Sleeps until an event arrives (SCHEDOP_block) or, given `until`, that time comes (a block
+   *  with a timer, as Linux's idle loop sleeps to its next timer), then runs the upcall handler,
+   *  and then the hotplug work its watches asked for (handlers cannot wait; this can). Every
+   *  block of a PV kernel ends here: Xen clears upcall_pending as it bounces the vCPU into its
+   *  callback, so an event the handler is not run for now would never be raised again. */
+  *wait(until?: number): KGen {
+    yield block(until);
+    if (this.events.dispatch() > 0 || until === undefined) {
+      this.upcalls++;
+      this.charge(this.costs.irqEntryNs);
+    }
+
     const owed = this.takeOwed(); // settle() without a generator level of its own: every I/O waits here
     if (owed) yield owed;
     if (this.hotplug.pending && !this.hotplug.busy) yield* this.rescanDisks();

@@ -5,7 +5,7 @@
 // It runs on any BlockDevice (blkfront, or a native IDE/AHCI driver): the same workload in
 // every mode, with the same random offsets for the same seed. An I/O with more pages than the
 // device takes in one request goes as several (../kernel/bio), as Linux's block layer splits it.
-import { block, compute } from '../../hypervisor/public/guest';
+import { compute } from '../../hypervisor/public/guest';
 import { Histogram } from '../../hw/histogram';
 import type { RandomStream } from '../../hw/rng';
 import { sectorsInPage, splitIo } from '../kernel/bio';
@@ -29,6 +29,8 @@ export interface FioOptions {
 export interface IoKernel {
   now(): number;
   wait(): KGen;
+  /** Sleeps until `t` (or an interrupt), handling what arrives meanwhile. */
+  sleep(t: number): KGen;
   allocPage(): number;
   page(gfn: number): Uint8Array | undefined;
   syscallNs: number;
@@ -91,7 +93,7 @@ export class FioJob {
       if (gap > 0 && this.seq < perPhase && inflight < slots.length) {
         const due = this.startedAt + Math.round(this.seq * gap);
         if (k.now() < due) {
-          yield block(due); // fio's rate limiting: sleep until the next I/O is due
+          yield* k.sleep(due); // fio's rate limiting: sleep until the next I/O is due
           continue;
         }
       }

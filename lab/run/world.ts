@@ -264,14 +264,16 @@ function ioKernel(k: PvKernel | NativeKernel, env: VcpuEnv): IoKernel {
   return {
     now: () => env.now(),
     wait: () => (k instanceof PvKernel ? k.wait() : k.virtio ? k.virtio.wait() : k.disk?.queued ? k.disk.wait() : nativeWait(env)),
+    // A native kernel's interrupts stay latched until its driver's next wait takes them.
+    sleep: (t) => (k instanceof PvKernel ? k.wait(t) : nativeWait(env, t)),
     allocPage: () => k.pages.alloc(),
     page: (gfn) => env.page(gfn),
     syscallNs: k.costs.syscallNs,
   };
 }
 
-/** The native kernel's idle wait: HLT until any interrupt. */
-function* nativeWait(env: VcpuEnv): KGen {
-  yield block();
+/** The native kernel's idle wait: HLT until any interrupt (or, given `until`, its timer). */
+function* nativeWait(env: VcpuEnv, until?: number): KGen {
+  yield block(until);
   void env;
 }
