@@ -10,6 +10,7 @@ import type { KernelCosts } from '../../hw/platforms/profile';
 import { block, compute, type GuestOp, type VcpuEnv } from '../../hypervisor/public/guest';
 import { PortDispatch } from '../../hypervisor/public/evtchn_dispatch';
 import { GrantAllocator } from './grants';
+import { DEFAULT_KERNEL_PARAMS, parseCmdline, type KernelParams } from './cmdline';
 import { PageAllocator } from './pages';
 import { XenbusClient, type XenbusHost } from './xenbus';
 import { Blkfront } from '../xen/blkfront';
@@ -32,10 +33,17 @@ export class PvKernel implements XenbusHost {
   upcalls = 0;
   bootError: string | undefined;
 
+  /** From the command line; the scenario loader has already refused a bad one, so a line that
+   *  does not parse here (a test's) leaves Linux's defaults, as Linux does. */
+  readonly params: KernelParams;
+
   constructor(
     readonly costs: KernelCosts,
     readonly start: StartInfo,
-  ) {}
+  ) {
+    const r = parseCmdline(start.cmdLine ?? '');
+    this.params = r.ok ? r.params : DEFAULT_KERNEL_PARAMS;
+  }
 
   get domid(): number {
     return this.env.domid;
@@ -71,7 +79,6 @@ export class PvKernel implements XenbusHost {
       this.upcalls++;
       this.charge(this.costs.irqEntryNs);
     }
-
     const owed = this.takeOwed(); // settle() without a generator level of its own: every I/O waits here
     if (owed) yield owed;
     if (this.hotplug.pending && !this.hotplug.busy) yield* this.rescanDisks();

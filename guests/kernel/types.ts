@@ -11,6 +11,8 @@ export interface StartInfo {
   /** The xenstore ring page (a gfn of the guest's own memory) and its event channel. */
   storeGfn: number;
   storePort: number;
+  /** start_info's cmd_line: the kernel command line (./cmdline); absent = empty. */
+  cmdLine?: string;
 }
 
 export type BlockOp = 'read' | 'write';

@@ -34,6 +34,8 @@ export const MODELLED_KEYS: Readonly<Record<string, XlKind>> = {
   hap: 'flag',
   xen_platform_pci: 'flag',
   accel: 'string',
+  cmdline: 'string',
+  extra: 'string',
 };
 
 /** Number keys given in MiB, for a hint in messages. */
@@ -42,7 +44,7 @@ export const MIB_KEYS: ReadonlySet<string> = new Set(['memory', 'maxmem']);
 /** Known xl.cfg keys pvlab does not model, grouped by the reason they have no effect. */
 const UNMODELLED_GROUPS: readonly (readonly [string, readonly string[]])[] = [
   ['guests boot a simulated kernel, so boot settings have no effect', [
-    'kernel', 'ramdisk', 'cmdline', 'root', 'extra', 'bootloader', 'bootloader_args', 'bootloader_restrict',
+    'kernel', 'ramdisk', 'root', 'bootloader', 'bootloader_args', 'bootloader_restrict',
     'bootloader_user', 'firmware', 'boot', 'bios', 'bios_path_override', 'firmware_override', 'smbios_firmware',
     'acpi_firmware', 'pvshim', 'pvshim_path', 'pvshim_cmdline', 'pvshim_extra', 'device_tree',
   ]],

@@ -22,7 +22,7 @@ export interface PvDevices {
 }
 
 /** Builds the store ring and connects the domain to xenstored. */
-export function introduce(hv: Hypervisor, dom0: Dom0, d: Domain): StartInfo {
+export function introduce(hv: Hypervisor, dom0: Dom0, d: Domain, cmdLine?: string): StartInfo {
   const storeGfn = d.memFrames - 1;
   const page = hv.memory.page(hv.gfnToMfn(d, storeGfn));
   xsRingInit(page);
@@ -38,7 +38,7 @@ export function introduce(hv: Hypervisor, dom0: Dom0, d: Domain): StartInfo {
   xs.write(undefined, `${home}/memory/target`, String(d.config.memoryMiB * 1024));
   xs.write(undefined, `${home}/data`, '');
   xs.setPerms(undefined, `${home}/data`, [`b${d.id}`]);
-  return { storeGfn, storePort };
+  return cmdLine === undefined ? { storeGfn, storePort } : { storeGfn, storePort, cmdLine };
 }
 
 /** How the backend reaches the guest's data pages: `backendtype=qdisk` is QEMU's block backend,

@@ -150,7 +150,7 @@ export function createGuest(w: World, spec: DomainSpec): Domain | string {
   const entry: GuestEntry = { spec, mode: choice.mode, domain: d, workload: idle(), backends: [] };
   const pvDrivers = choice.mode === 'pv' || choice.mode === 'pvh' || choice.mode === 'pvhvm';
   if (pvDrivers) {
-    const start = introduce(w.hv, w.dom0, d);
+    const start = introduce(w.hv, w.dom0, d, spec.cmdline);
     for (const disk of spec.disk) {
       const bb = addDisk(w.hv, w.dom0, w.storage, d, disk);
       if (typeof bb === 'string') return bb;

@@ -22,6 +22,7 @@ import { formatKeyPath } from './errors';
 import { issueFromZod } from './issues';
 import { resolveTimeline, type TimelineContext } from './timeline';
 import { resolveHypervisor } from './kvm';
+import { parseCmdline } from '../../guests/kernel/cmdline';
 
 /** Builds the Scenario; problems go to `report` (the result is then not to be used). */
 export function resolveScenario(spec: ScenarioSpec, file: string, report: Report): Scenario {
@@ -123,9 +124,10 @@ function resolveDomain(d: DomainSpec, at: PathSegment[], host: HostFacts, report
     xen_platform_pci: d.xen_platform_pci,
     vhostNet: d.vhost,
     vhostBlk: d.vhost,
+    cmdline: kernelCmdline(d, at, report),
     workload: resolveWorkload(d, [...at, 'workload'], host.backing, report),
   };
-  return dropUndefined(domain, ['hdtype', 'accel', 'hap', 'xen_platform_pci', 'vhostNet', 'vhostBlk']);
+  return dropUndefined(domain, ['hdtype', 'accel', 'hap', 'xen_platform_pci', 'vhostNet', 'vhostBlk', 'cmdline']);
 }
 
 function checkCap(cap: number, pcpus: number, at: PathSegment[], report: Report): void {
@@ -172,6 +174,21 @@ function checkHardwareKeys(d: DomainSpec, at: PathSegment[], platform: Platform,
 }
 
 /** Workloads written against Xen's interfaces need a kernel that has them. */
+/** xl's kernel command line: `cmdline`, or else `extra`; the parameters pvlab's kernel reads
+ *  from it must be well formed (guests/kernel/cmdline). */
+function kernelCmdline(d: DomainSpec, at: PathSegment[], report: Report): string | undefined {
+  if (d.cmdline !== undefined && d.extra !== undefined) {
+    report([...at, 'extra'], 'is ignored when cmdline is set (xl uses cmdline alone): give one of the two');
+    return undefined;
+  }
+  const key = d.cmdline !== undefined ? 'cmdline' : 'extra';
+  const line = d.cmdline ?? d.extra;
+  if (line === undefined) return undefined;
+  const r = parseCmdline(line);
+  if (!r.ok) report([...at, key], r.message);
+  return line;
+}
+
 function checkXenKernel(d: DomainSpec, at: PathSegment[], report: Report): void {
   const xenAware = d.type === 'pv' || d.type === 'pvh' || (d.type === 'hvm' && d.xen_platform_pci === true);
   if (d.workload.kind === 'evtchn-demo' && !xenAware) {

@@ -108,6 +108,9 @@ export const domainSchema = strict({
   cpu_shares: optional(integer(2, 262144)),
   /** KVM hosts: vhost workers serve the virtio disks (vhost-blk) and NIC (vhost-net). */
   vhost: optional(flag),
+  /** The guest kernel's command line (xl's cmdline; extra is its older spelling). */
+  cmdline: optional(text(/^[^\n]*$/, 'one line of kernel parameters')),
+  extra: optional(text(/^[^\n]*$/, 'one line of kernel parameters')),
   workload: workloadSchema.prefault({ kind: 'idle' }),
 });
 

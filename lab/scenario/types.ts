@@ -112,6 +112,8 @@ export interface Domain {
    *  cpu_weight holds the cgroup's cpu.shares, from the file's cpu_shares key.) */
   vhostNet?: boolean;
   vhostBlk?: boolean;
+  /** The guest kernel's command line (xl's cmdline, or else extra); absent = empty. */
+  cmdline?: string;
   workload: Workload;
 }
 

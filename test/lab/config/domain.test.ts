@@ -73,14 +73,14 @@ describe('keys pvlab does not model', () => {
     expect(warnings(`name = "web"
 kernel = "/boot/vmlinuz"
 kernel = "/boot/vmlinuz-6.1"
-extra = "console=hvc0"
-extra += " quiet"
+root = "/dev/xvda1"
+root += " ro"
 on_crash = "restart"
 memory = 512
 vnc = 1
 `)).toEqual([
       'web.cfg:2:1: warning: kernel: not modelled by pvlab (guests boot a simulated kernel, so boot settings have no effect); ignored',
-      'web.cfg:4:1: warning: extra: not modelled by pvlab (guests boot a simulated kernel, so boot settings have no effect); ignored',
+      'web.cfg:4:1: warning: root: not modelled by pvlab (guests boot a simulated kernel, so boot settings have no effect); ignored',
       "web.cfg:6:1: warning: on_crash: not modelled by pvlab (nothing acts on a guest's shutdown, reboot or crash); ignored",
       'web.cfg:8:1: warning: vnc: not modelled by pvlab (no console, display, sound or USB device is simulated); ignored',
     ]);
@@ -89,7 +89,7 @@ vnc = 1
   it('give one warning each for the whole list of xl.cfg keys pvlab knows', () => {
     const unmodelled = KNOWN_KEYS.filter((k) => MODELLED_KEYS[k] === undefined);
     expect(unmodelled.length).toBeGreaterThan(100);
-    for (const key of ['kernel', 'ramdisk', 'cmdline', 'root', 'extra', 'bootloader', 'firmware', 'boot', 'on_poweroff', 'on_reboot',
+    for (const key of ['kernel', 'ramdisk', 'root', 'bootloader', 'firmware', 'boot', 'on_poweroff', 'on_reboot',
       'on_crash', 'on_watchdog', 'serial', 'vnc', 'sdl', 'device_model_version', 'uuid', 'pool', 'cpus_soft', 'max_grant_frames',
       'max_maptrack_frames', 'max_event_channels', 'pci', 'vtpm', 'p9', 'channel', 'usbctrl', 'stdvga', 'videoram', 'acpi', 'apic',
       'pae', 'hpet', 'viridian', 'localtime']) {

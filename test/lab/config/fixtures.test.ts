@@ -28,7 +28,8 @@ describe('the good fixtures', () => {
       disk: [{ vdev: 'xvda', target: '/dev/vg/guest-volume', access: 'rw', format: 'raw' }], vif: [{ bridge: 'xenbr0' }],
     });
     expect(scenario.dom0.volumes).toEqual([{ name: '/dev/vg/guest-volume', disk: 'sda', size: 8 * 2 ** 30 }]);
-    expect(warnings.map((w) => w.key)).toEqual(['kernel', 'extra']);
+    expect(warnings.map((w) => w.key)).toEqual(['kernel']);
+    expect(scenario.domains[0]!.cmdline).toBe('root=/dev/xvda1');
   });
 
   it('pygrub.cfg: the old phy: prefix, a bridge, and lifecycle actions that are ignored', () => {
@@ -74,7 +75,8 @@ describe('the good fixtures', () => {
     const { scenario, warnings } = load('good', 'syntax-tour.cfg');
     expect(scenario.domains[0]).toMatchObject({ name: 'tour', memory: 512, vcpus: 1, cpu_weight: 256, hap: true, vif: [] });
     expect(scenario.domains[0]!.disk.map((d) => `${d.vdev}:${d.access}`)).toEqual(['hda:rw', 'hdb:ro', 'hdd:rw']);
-    expect(warnings.map((w) => w.key)).toEqual(['extra', 'vnuma']);
+    expect(warnings.map((w) => w.key)).toEqual(['vnuma']);
+    expect(scenario.domains[0]!.cmdline).toBe('quote " backslash \\ tab \t and more');
   });
 });
 
