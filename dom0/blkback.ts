@@ -5,12 +5,13 @@
 // (an INDIRECT one's segments are copied out of its mapped pages first), map its data grants
 // in one batch (or grant-copy, the qdisk way), submit to the physical target; on completion
 // unmap in one batch, answer with BLKIF_RSP_*, and notify only when rsp_event asks for it. A frontend that overruns the ring loses its device, nothing more.
+// In map mode it offers persistent grants, and uses them when the frontend does (./blkback-map).
 // The backend attaches to the ring where its responses stand (Linux's BACK_RING_ATTACH), so a
 // frontend whose indices are anywhere in the u32 space works; when the frontend's directory
 // vanishes (its domain died) it disconnects, and the toolstack's remove() ends it for good.
-import { evtchnBindInterdomain, evtchnClose, evtchnSend, gnttabCopy, gnttabMap, gnttabUnmap, type GrantMapIn } from '../hypervisor/public/calls';
+import { evtchnBindInterdomain, evtchnClose, evtchnSend, gnttabCopy, gnttabMap, gnttabUnmap } from '../hypervisor/public/calls';
 import type { VcpuEnv } from '../hypervisor/public/guest';
-import { GNTCOPY_dest_gref, GNTCOPY_source_gref, GNTMAP_host_map, GNTMAP_readonly, GNTST } from '../hypervisor/public/grant_table';
+import { GNTCOPY_dest_gref, GNTCOPY_source_gref, GNTMAP_host_map, GNTST } from '../hypervisor/public/grant_table';
 import {
   BLKIF_OP_INDIRECT, BLKIF_RING, decodeBlkifRequest, decodeIndirectSegment, encodeBlkifResponse, indirectPages, type BlkifRequest, type BlkifResponse,
   type BlkifSegment, BLKIF_RSP_OKAY, BLKIF_RSP_ERROR, BLKIF_SEGS_PER_INDIRECT_FRAME,
@@ -25,16 +26,15 @@ import type { BlockTarget } from './volumes';
 import type { Dom0Kernel, DGen } from './kernel';
 import type { XenstoreService } from './xenstore/service';
 import { MAX_INDIRECT_SEGMENTS, indirectHeaderVerdict, validateBlkifRequest, type ValidRequest } from './blkif-validate';
+import { GrantMapper, type Mapped } from './blkback-map';
 
 export type GrantMode = 'map' | 'copy';
 
 /** A page of dom0's own memory used as the local side of grant copies. */
 export type ScratchPage = Uint8Array & { gfn: number };
 
-interface InFlight {
+interface InFlight extends Mapped {
   req: ValidRequest;
-  handles: number[];
-  pages: Uint8Array[];
   result?: DiskResult;
 }
 
@@ -53,6 +53,8 @@ export interface BlkbackStats {
   grantMaps: number;
   unmapBatches: number;
   grantCopies: number;
+  /** Pages reached through a persistent grant mapped by an earlier request. */
+  persistentHits: number;
 }
 
 export class Blkback {
@@ -75,7 +77,8 @@ export class Blkback {
   /** Set by remove(): the device is gone, nothing more is read from or written to xenstore. */
   removed = false;
   state: number = XenbusState.Initialising;
-  readonly stats: BlkbackStats = { requests: 0, responses: 0, errors: 0, invalid: 0, notificationsSent: 0, pushesSuppressed: 0, batches: 0, bytes: 0, latencyNs: new Histogram(), grantMaps: 0, unmapBatches: 0, grantCopies: 0 };
+  readonly stats: BlkbackStats = { requests: 0, responses: 0, errors: 0, invalid: 0, notificationsSent: 0, pushesSuppressed: 0, batches: 0, bytes: 0, latencyNs: new Histogram(), grantMaps: 0, unmapBatches: 0, grantCopies: 0, persistentHits: 0 };
+  private readonly grants: GrantMapper;
 
   constructor(
     private readonly k: Dom0Kernel,
@@ -88,13 +91,19 @@ export class Blkback {
   ) {
     this.be = `/local/domain/0/backend/vbd/${frontDom}/${devid}`;
     this.fe = `/local/domain/${frontDom}/device/vbd/${devid}`;
+    this.grants = new GrantMapper(frontDom, this.stats);
+  }
+
+  /** Grants this device keeps mapped now (persistent grants). */
+  get persistentGrants(): number {
+    return this.grants.persistentGrants;
   }
 
   /** The backend opens its device, publishes features and waits for the frontend. */
   start(env: VcpuEnv | undefined): void {
     const xs = this.xs;
     xs.write(env, `${this.be}/feature-flush-cache`, '1');
-    xs.write(env, `${this.be}/feature-persistent`, '0');
+    xs.write(env, `${this.be}/feature-persistent`, this.opts.mode === 'map' ? '1' : '0');
     // Linux's blkback takes indirect requests; the grant-copy backend (QEMU's qdisk) does not.
     if (this.indirect) xs.write(env, `${this.be}/feature-max-indirect-segments`, String(MAX_INDIRECT_SEGMENTS));
     xs.write(env, `${this.be}/max-ring-page-order`, '0');
@@ -162,6 +171,7 @@ export class Blkback {
     }
     this.ringHandle = m.handle;
     this.port = port;
+    this.grants.usePersistent(this.opts.mode === 'map' && this.xs.read(env, `${this.fe}/feature-persistent`) === '1');
     this.ring = new BackRing(page.page, BLKIF_RING, { startIndex: start });
     this.k.dispatch[0]!.bind(port, () => this.k.defer((e) => this.serve(e)));
     this.connected = true;
@@ -183,6 +193,7 @@ export class Blkback {
       evtchnClose(env, this.port);
     }
     if (this.ringHandle >= 0) gnttabUnmap(env, [this.ringHandle]);
+    this.grants.dropAll(env);
     this.port = this.ringHandle = -1;
     this.ring = undefined;
     this.connected = false;
@@ -255,28 +266,24 @@ export class Blkback {
     if (bad?.kind === 'reject') return bad.status;
     const grefs = raw.indirectGrefs ?? [];
     if (grefs.length < indirectPages(raw.nrSegments)) return BLKIF_RSP_ERROR;
-    const res = gnttabMap(env, grefs.map((ref) => ({ dom: this.frontDom, ref, flags: GNTMAP_host_map | GNTMAP_readonly })));
-    const handles: number[] = [];
-    for (const r of res) if (r.status === GNTST.okay) handles.push(r.handle);
-    this.stats.grantMaps += handles.length;
+    const f: Mapped = { handles: [], persistent: [], pages: [] };
+    const ok = this.grants.map(env, f, grefs, true);
     const segments: BlkifSegment[] = [];
-    if (handles.length === res.length) {
-      handles.forEach((h, p) => {
-        const page = env.mappedPage(h)!.page;
+    if (ok) {
+      f.pages.forEach((page, p) => {
         const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
         const n = Math.min(BLKIF_SEGS_PER_INDIRECT_FRAME, raw.nrSegments - p * BLKIF_SEGS_PER_INDIRECT_FRAME);
         for (let i = 0; i < n; i++) segments.push(decodeIndirectSegment(view, i));
       });
     }
-    if (handles.length > 0) {
-      gnttabUnmap(env, handles);
-      this.stats.unmapBatches++;
-    }
-    return handles.length === res.length ? { ...raw, segments } : BLKIF_RSP_ERROR;
+    this.grants.release(env, f);
+    return ok ? { ...raw, segments } : BLKIF_RSP_ERROR;
   }
 
+
+
   private submit(env: VcpuEnv, req: ValidRequest): void {
-    const f: InFlight = { req, handles: [], pages: [] };
+    const f: InFlight = { req, handles: [], persistent: [], pages: [] };
     if (req.op !== 'flush' && !this.attachData(env, f)) {
       this.respond(env, req.id, req.operation, BLKIF_RSP_ERROR);
       return;
@@ -298,19 +305,9 @@ export class Blkback {
   private attachData(env: VcpuEnv, f: InFlight): boolean {
     const req = f.req;
     if (this.opts.mode === 'map') {
-      const flags = GNTMAP_host_map | (req.op === 'write' ? GNTMAP_readonly : 0);
-      const ops: GrantMapIn[] = [];
-      for (const s of req.segments) ops.push({ dom: this.frontDom, ref: s.gref, flags });
-      const res = gnttabMap(env, ops);
-      for (const r of res) if (r.status === GNTST.okay) f.handles.push(r.handle);
-      this.stats.grantMaps += f.handles.length;
-      if (f.handles.length !== res.length) {
-        gnttabUnmap(env, f.handles);
-        f.handles.length = 0;
-        return false;
-      }
-      for (const h of f.handles) f.pages.push(env.mappedPage(h)!.page);
-      return true;
+      if (this.grants.map(env, f, req.segments.map((s) => s.gref), req.op === 'write')) return true;
+      this.grants.release(env, f);
+      return false;
     }
     for (const _ of req.segments) {
       const p = this.scratch.pop() ?? this.opts.scratchPage();
@@ -340,17 +337,14 @@ export class Blkback {
       let status = f.result?.status === 'ok' ? BLKIF_RSP_OKAY : BLKIF_RSP_ERROR;
       if (status === BLKIF_RSP_OKAY && f.req.op === 'read' && this.opts.mode === 'copy') status = this.copyOut(env, f);
       if (status === BLKIF_RSP_OKAY && f.req.op !== 'flush') this.stats.bytes += f.req.count * 512;
-      for (const h of f.handles) unmap.push(h);
+      this.grants.release(env, f, unmap);
       if (this.opts.mode === 'copy') for (const p of f.pages) this.scratch.push(p as ScratchPage);
       if (this.ring) this.respond(env, f.req.id, f.req.operation, status);
     }
     done.length = 0;
     this.spareDone = done;
-    if (unmap.length > 0) {
-      gnttabUnmap(env, unmap);
-      unmap.length = 0;
-      this.stats.unmapBatches++;
-    }
+    this.grants.unmap(env, unmap);
+    unmap.length = 0;
     this.pushResponses(env);
     if (this.ring && this.inflight === 0 && this.ring.finalCheckForRequests()) yield* this.serve(env);
   }

@@ -67,6 +67,8 @@ export class RawFront {
   reqProd: number;
   rspCons: number;
   private beChanged = false;
+  /** Write feature-persistent=1 at connect: the backend then keeps mapped what it maps. */
+  offerPersistent = false;
 
   constructor(
     private readonly k: PvKernel,
@@ -91,6 +93,7 @@ export class RawFront {
       yield* xs.write(`${this.fe}/ring-ref`, this.ringRefText(fault));
       yield* xs.write(`${this.fe}/event-channel`, this.portText(fault));
       yield* xs.write(`${this.fe}/protocol`, 'x86_64-abi');
+      if (this.offerPersistent) yield* xs.write(`${this.fe}/feature-persistent`, '1');
     }
     const next = fault === 'jump-to-connected' ? XenbusState.Connected : XenbusState.Initialised;
     yield* xs.write(`${this.fe}/state`, String(next));

@@ -40,11 +40,16 @@ export class GrantAllocator {
     return ref;
   }
 
-  /** Revokes `ref`; if the peer still has it mapped the free is deferred, as Linux does. */
-  revoke(ref: number): void {
+  /** Revokes `ref`; if the peer still has it mapped the free is deferred, as Linux does, and
+   *  the answer is false: the page must not be reused yet. */
+  revoke(ref: number): boolean {
     this.inUse--;
-    if (endForeignAccess(this.pages, ref)) this.free.push(ref);
-    else this.deferred.push(ref);
+    if (endForeignAccess(this.pages, ref)) {
+      this.free.push(ref);
+      return true;
+    }
+    this.deferred.push(ref);
+    return false;
   }
 
   get available(): number {

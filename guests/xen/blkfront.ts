@@ -3,7 +3,11 @@
 // data pages to the backend (writable for a read, read-only for a write). When the backend
 // offers feature-max-indirect-segments, an I/O of more than 11 pages (up to 32) is one
 // INDIRECT request whose segments sit in a granted page of their own, as Linux's blkfront
-// sends them; otherwise the block layer splits it at 11. It notifies only when the ring's
+// sends them; otherwise the block layer splits it at 11. With persistent grants (both ends
+// offer feature-persistent, Linux's default) the data goes through pages granted once and kept
+// for as long as the device is connected: a write is copied into them before it is queued, a
+// read copied out of them when it completes, and the backend maps each only the first time it
+// sees it. It notifies only when the ring's
 // req_event says the backend is waiting, and takes responses in its event handler, validating
 // each: a response for an id that is not outstanding, or a bogus rsp_prod, means a broken
 // backend, and the device is dropped (never the kernel).
@@ -21,7 +25,16 @@ import type { BlockDevice, BlockIo, KGen } from '../kernel/types';
 
 interface Shadow {
   io: BlockIo;
+  /** Grants revoked when the response comes. */
   grefs: number[];
+  /** Persistent grants carrying the data, one per page, back to the pool when it comes. */
+  bounce: Bounce[] | undefined;
+}
+
+/** A page of the frontend's granted to the backend for as long as the device is connected. */
+interface Bounce {
+  gfn: number;
+  gref: number;
 }
 
 export interface BlkfrontStats {
@@ -32,11 +45,9 @@ export interface BlkfrontStats {
   /** Requests per push that reached the ring (for the ring batch mean). */
   batches: number;
   errors: number;
+  /** Bytes copied into or out of persistent grants. */
+  bounceBytes: number;
 }
-
-/** The most segments blkfront puts in one INDIRECT request (Linux's max_indirect_segments
- *  module parameter, 32 by default); the backend's feature-max-indirect-segments may lower it. */
-export const BLKFRONT_MAX_INDIRECT_SEGMENTS = 32;
 
 export class Blkfront implements BlockDevice {
   readonly name: string;
@@ -45,6 +56,14 @@ export class Blkfront implements BlockDevice {
   maxPages = BLKIF_MAX_SEGMENTS_PER_REQUEST;
   /** Each request id's page of segment descriptors, allocated on its first indirect request. */
   private indirectGfn: number[] = [];
+  /** Persistent grants only: each request id's descriptor page stays granted (its ref). */
+  private indirectRef: number[] = [];
+  /** Both ends offered feature-persistent. */
+  persistent = false;
+  /** Persistent grants not carrying a request now, the last given back reused first (Linux's
+   *  list of grants, added at its head); and every one made, to revoke at close. */
+  private freeBounce: Bounce[] = [];
+  private allBounce: Bounce[] = [];
   private fe: string;
   private be = '';
   private beId = 0;
@@ -57,7 +76,7 @@ export class Blkfront implements BlockDevice {
   private backendState = 0;
   private unpushed = 0;
   failed: string | undefined;
-  readonly stats: BlkfrontStats = { requests: 0, responses: 0, notificationsSent: 0, pushesSuppressed: 0, batches: 0, errors: 0 };
+  readonly stats: BlkfrontStats = { requests: 0, responses: 0, notificationsSent: 0, pushesSuppressed: 0, batches: 0, errors: 0, bounceBytes: 0 };
 
   constructor(
     private readonly k: PvKernel,
@@ -83,6 +102,7 @@ export class Blkfront implements BlockDevice {
       yield* xs.write(`${this.fe}/ring-ref`, String(this.ringRef), tx);
       yield* xs.write(`${this.fe}/event-channel`, String(this.port), tx);
       yield* xs.write(`${this.fe}/protocol`, 'x86_64-abi', tx);
+      yield* xs.write(`${this.fe}/feature-persistent`, this.k.params.blkfrontPersistent ? '1' : '0', tx);
     }.bind(this));
     if (err !== undefined) return this.fail(`publishing the ring failed (errno ${err})`);
     this.noteState(XenbusState.Initialised, `granted the ring page as ref ${this.ringRef}, allocated unbound port ${this.port} for dom${this.beId}, wrote ring-ref, event-channel and protocol in one transaction`);
@@ -90,7 +110,9 @@ export class Blkfront implements BlockDevice {
     if (!(yield* this.waitBackend((s) => s === XenbusState.Connected))) return false;
     this.sizeSectors = Number((yield* xs.read(`${this.be}/sectors`)) ?? '0');
     const indirect = Number((yield* xs.read(`${this.be}/feature-max-indirect-segments`)) ?? '0');
-    if (Number.isInteger(indirect) && indirect > BLKIF_MAX_SEGMENTS_PER_REQUEST) this.maxPages = Math.min(indirect, BLKFRONT_MAX_INDIRECT_SEGMENTS);
+    const mine = this.k.params.blkfrontMaxIndirectSegments;
+    if (Number.isInteger(indirect) && Math.min(indirect, mine) > BLKIF_MAX_SEGMENTS_PER_REQUEST) this.maxPages = Math.min(indirect, mine);
+    this.persistent = this.k.params.blkfrontPersistent && (yield* xs.read(`${this.be}/feature-persistent`)) === '1';
     this.noteState(XenbusState.Connected, `saw the backend Connected, read sectors = ${this.sizeSectors}: the disk is ready`);
     yield* xs.write(`${this.fe}/state`, String(XenbusState.Connected));
     return true;
@@ -125,7 +147,9 @@ export class Blkfront implements BlockDevice {
   }
 
   canSubmit(pages = this.maxPages): boolean {
-    const grants = pages > BLKIF_MAX_SEGMENTS_PER_REQUEST ? pages + 1 : pages; // and the indirect page
+    // New grants: the data pages the persistent pool cannot carry, and the descriptor page.
+    const data = this.persistent ? Math.max(0, pages - this.freeBounce.length) : pages;
+    const grants = pages > BLKIF_MAX_SEGMENTS_PER_REQUEST ? data + 1 : data;
     return this.failed === undefined && this.ring !== undefined && this.freeIds.length > 0 && this.k.grants.available >= grants;
   }
 
@@ -135,15 +159,19 @@ export class Blkfront implements BlockDevice {
       io.done(BLKIF_RSP_ERROR);
       return;
     }
-    yield compute(this.k.costs.blockSubmitNs, 'kernel');
-    const id = this.freeIds.pop()!;
     const write = io.op === 'write';
-    const grefs = io.gfns.map((gfn) => this.k.grants.grant(this.beId, gfn, write));
-    this.shadow[id] = { io, grefs };
+    const bounce = this.persistent ? this.takeBounce(io.gfns.length) : undefined;
+    if (this.persistent && !bounce) return io.done(BLKIF_RSP_ERROR);
+    const copyNs = bounce && write ? this.copyNs(this.copyBytes(io, bounce, 'in')) : 0;
+    yield compute(this.k.costs.blockSubmitNs + copyNs, 'kernel');
+    const id = this.freeIds.pop()!;
+    const dataRefs = bounce ? bounce.map((b) => b.gref) : io.gfns.map((gfn) => this.k.grants.grant(this.beId, gfn, write));
+    const grefs = bounce ? [] : dataRefs;
+    this.shadow[id] = { io, grefs, bounce };
     const operation = write ? BLKIF_OP_WRITE : BLKIF_OP_READ;
-    const segments = grefs.map((gref, i) => ({ gref, firstSect: 0, lastSect: sectorsInPage(io.count, i) - 1 }));
-    if (grefs.length <= BLKIF_MAX_SEGMENTS_PER_REQUEST) {
-      const req = { operation, nrSegments: grefs.length, handle: this.devid, id, sectorNumber: io.sector, segments };
+    const segments = dataRefs.map((gref, i) => ({ gref, firstSect: 0, lastSect: sectorsInPage(io.count, i) - 1 }));
+    if (segments.length <= BLKIF_MAX_SEGMENTS_PER_REQUEST) {
+      const req = { operation, nrSegments: segments.length, handle: this.devid, id, sectorNumber: io.sector, segments };
       this.ring!.produceRequest((view, off) => encodeBlkifRequest(view, off, req));
     } else {
       // The segments go in a page of their own, granted read-only; the slot names that page.
@@ -151,6 +179,7 @@ export class Blkfront implements BlockDevice {
       const page = gfn < 0 ? undefined : this.k.env.page(gfn);
       if (!page) {
         for (const ref of grefs) this.k.grants.revoke(ref);
+        if (bounce) this.giveBack(bounce);
         this.shadow[id] = undefined;
         this.freeIds.push(id);
         io.done(BLKIF_RSP_ERROR);
@@ -158,8 +187,10 @@ export class Blkfront implements BlockDevice {
       }
       const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
       segments.forEach((seg, i) => encodeIndirectSegment(view, i, seg));
-      const pageRef = this.k.grants.grant(this.beId, gfn, true);
-      grefs.push(pageRef); // revoked with the data pages when the response comes
+      // Persistent: granted once, writable, as Linux grants every page of its pool; otherwise
+      // read-only and revoked with the data pages when the response comes.
+      const pageRef = bounce ? this.persistentIndirectRef(id, gfn) : this.k.grants.grant(this.beId, gfn, true);
+      if (!bounce) grefs.push(pageRef);
       const req = { indirectOp: operation, nrSegments: segments.length, handle: this.devid, id, sectorNumber: io.sector, indirectGrefs: [pageRef] };
       this.ring!.produceRequest((v, off) => encodeBlkifIndirectRequest(v, off, req));
     }
@@ -169,6 +200,60 @@ export class Blkfront implements BlockDevice {
 
   private indirectPage(id: number): number {
     return (this.indirectGfn[id] ??= this.k.pages.alloc());
+  }
+
+  private persistentIndirectRef(id: number, gfn: number): number {
+    const ref = this.indirectRef[id] ?? this.k.grants.grant(this.beId, gfn, false);
+    if (ref >= 0) this.indirectRef[id] = ref;
+    return ref;
+  }
+
+  /** `n` persistent grants for one request, from the pool or newly made (a page of the kernel's
+   *  and a grant, writable, since the backend maps each once for reads and writes alike). */
+  private takeBounce(n: number): Bounce[] | undefined {
+    const out: Bounce[] = [];
+    while (out.length < n) {
+      let b = this.freeBounce.pop();
+      if (!b) {
+        const gfn = this.k.pages.alloc();
+        const gref = gfn < 0 ? -1 : this.k.grants.grant(this.beId, gfn, false);
+        if (gref < 0) {
+          if (gfn >= 0) this.k.pages.free(gfn);
+          this.giveBack(out);
+          return undefined;
+        }
+        b = { gfn, gref };
+        this.allBounce.push(b);
+      }
+      out.push(b);
+    }
+    return out;
+  }
+
+  private giveBack(bounce: Bounce[]): void {
+    for (const b of bounce) this.freeBounce.push(b);
+  }
+
+  private copyNs(bytes: number): number {
+    return Math.ceil(bytes / this.k.costs.memcpyBytesPerNs);
+  }
+
+  /** Copies the I/O's sectors between its own pages and its persistent grants ('in': into the
+   *  grants, for a write; 'out': out of them, for a read); returns the bytes copied. */
+  private copyBytes(io: BlockIo, bounce: Bounce[], dir: 'in' | 'out'): number {
+    const env = this.k.env;
+    let bytes = 0;
+    for (let i = 0; i < bounce.length; i++) {
+      const n = sectorsInPage(io.count, i) * 512;
+      const mine = env.page(io.gfns[i]!);
+      const granted = env.page(bounce[i]!.gfn);
+      if (!mine || !granted) continue;
+      if (dir === 'in') granted.set(mine.subarray(0, n));
+      else mine.set(granted.subarray(0, n));
+      bytes += n;
+    }
+    this.stats.bounceBytes += bytes;
+    return bytes;
   }
 
   /** RING_PUSH_REQUESTS_AND_CHECK_NOTIFY, and the event send if it says so. */
@@ -206,9 +291,14 @@ export class Blkfront implements BlockDevice {
     this.shadow[id] = undefined;
     this.freeIds.push(id);
     for (const ref of s.grefs) this.k.grants.revoke(ref);
+    let copyNs = 0;
+    if (s.bounce) {
+      if (status === 0 && s.io.op === 'read') copyNs = this.copyNs(this.copyBytes(s.io, s.bounce, 'out'));
+      this.giveBack(s.bounce);
+    }
     this.stats.responses++;
     if (status !== 0) this.stats.errors++;
-    this.k.charge(this.k.costs.blockCompleteNs);
+    this.k.charge(this.k.costs.blockCompleteNs + copyNs);
     s.io.done(status);
   }
 
@@ -250,6 +340,12 @@ export class Blkfront implements BlockDevice {
     if (this.ringRef >= 0) this.k.grants.revoke(this.ringRef);
     this.ringRef = -1;
     this.ring = undefined;
+    // The backend has closed, so it unmapped the persistent grants: end them all.
+    for (const b of this.allBounce) if (this.k.grants.revoke(b.gref)) this.k.pages.free(b.gfn);
+    for (const ref of this.indirectRef) if (ref !== undefined && ref >= 0) this.k.grants.revoke(ref);
+    this.allBounce = [];
+    this.freeBounce = [];
+    this.indirectRef = [];
   }
 
   private failSync(why: string): boolean {

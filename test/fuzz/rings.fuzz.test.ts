@@ -1,7 +1,7 @@
 // Fuzzing what hostile guests write into shared memory (issue 9, item 4): two hostile PV
 // domains, each with a block ring connected to dom0's blkback and a xenstore ring to
 // xenstored, run random sequences of raw ring slots (INDIRECT ones too), producer indices
-// (sane, behind, far ahead), responses taken or not, xenstore messages (well-formed or not,
+// (sane, behind, far ahead), responses taken or not (one of the two with persistent grants), xenstore messages (well-formed or not,
 // any type, any path, lying lengths), raw bytes and bogus indices in the xenstore ring, event sends and closes,
 // and grants, with simulated time passing between them. Property: nothing throws, the
 // invariant checker (tables, frame ownership, write attribution to the hostile domains) finds
@@ -74,6 +74,8 @@ interface Puppet {
   backends: Blkback[];
   queue: RingOp[];
   ready: boolean;
+  /** Offers feature-persistent, so that blkback keeps what it maps (the second puppet does). */
+  persistent: boolean;
   front?: RawFront;
   xs?: XsClientEnd;
   other: () => number;
@@ -84,6 +86,7 @@ function* puppetProgram(p: Puppet, env: VcpuEnv): GuestProgram {
   if (!(yield* bootBare(p.k, env))) return;
   const ids = yield* vbdDevids(p.k);
   const f = new RawFront(p.k, ids[0]!);
+  f.offerPersistent = p.persistent;
   if ((yield* f.connect('none', 5_000_000)).ok) p.front = f;
   p.xs = new XsClientEnd(env.page(p.k.start.storeGfn)!);
   p.k.events.unbind(p.k.start.storePort);
@@ -154,7 +157,7 @@ function addPuppet(w: World, i: number, puppets: Puppet[]): Puppet {
   const k = new PvKernel(w.profile.kernel, introduce(w.hv, w.dom0, d));
   const bb = addDisk(w.hv, w.dom0, w.storage, d, { vdev: 'xvda', target: `/dev/vg0/p${i}`, access: 'rw', format: 'raw' });
   if (typeof bb === 'string') throw new Error(bb);
-  p = { domain: d, k, backends: [bb], queue: [], ready: false, other: () => puppets[1 - i]!.domain.id };
+  p = { domain: d, k, backends: [bb], queue: [], ready: false, persistent: i === 1, other: () => puppets[1 - i]!.domain.id };
   w.hv.unpause(d.id);
   return p;
 }

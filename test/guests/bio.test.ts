@@ -44,8 +44,9 @@ describe('splitIo and sectorsInPage', () => {
 });
 
 /** One fio job under `mode` in compare's stage, run until it ends. */
-function fioRun(mode: CompareMode, options: Record<string, string>) {
+function fioRun(mode: CompareMode, options: Record<string, string>, cmdline?: string) {
   const s = withMode(baseScenario({ workload: { kind: 'fio', options }, duration: '5s' }), mode, undefined);
+  if (cmdline !== undefined) s.domains[0]!.cmdline = cmdline;
   const w = buildWorld(s);
   w.engine.run(s.duration);
   const stats = w.guests.find((g) => g.fio)!.fio!.stats();
@@ -68,13 +69,23 @@ describe('fio block sizes the lessons do not use, in every mode', () => {
   }
 
   it('pv: a 64 KiB I/O is one INDIRECT request of 16 segments from blkback, and 11 + 5 from qdisk, which offers none', () => {
-    // blkback: 16 data pages and the page of descriptors mapped per I/O; the descriptors are
-    // unmapped at once (one batch) and the data at completion (another).
+    // Without persistent grants, blkback maps 16 data pages and the page of descriptors per
+    // I/O; the descriptors are unmapped at once (one batch) and the data at completion (another).
+    const mapped = fioRun('pv', { rw: 'randread', bs: '64k', ops: '20' }, 'xen_blkfront.feature_persistent=0');
+    const [bb] = mapped.w.guests.find((g) => g.fio)!.backends;
+    expect(bb!.stats).toMatchObject({ requests: 20, responses: 20, errors: 0, invalid: 0, grantMaps: 20 * 17, unmapBatches: 20 * 2, persistentHits: 0 });
+    // With them (Linux's default), one I/O at a time reuses the same 16 pages and the same
+    // request id's descriptor page: the first maps 17 grants, and the 19 others find them mapped.
     const phy = fioRun('pv', { rw: 'randread', bs: '64k', ops: '20' });
-    const [bb] = phy.w.guests.find((g) => g.fio)!.backends;
-    expect(bb!.stats).toMatchObject({ requests: 20, responses: 20, errors: 0, invalid: 0, grantMaps: 20 * 17, unmapBatches: 20 * 2 });
+    const [pb] = phy.w.guests.find((g) => g.fio)!.backends;
+    expect(pb!.stats).toMatchObject({ requests: 20, responses: 20, errors: 0, invalid: 0, grantMaps: 17, unmapBatches: 0, persistentHits: 19 * 17 });
+    expect(pb!.persistentGrants).toBe(17);
     const front = phy.w.guests.find((g) => g.fio)!.kernel!.disks[0]!;
     expect(front.maxPages).toBe(32);
+    expect(front.stats.bounceBytes).toBe(20 * 65536);
+    // xen_blkfront.max_indirect_segments=11 turns INDIRECT off: 11 + 5 again.
+    const eleven = fioRun('pv', { rw: 'randread', bs: '64k', ops: '20' }, 'xen_blkfront.max_indirect_segments=11');
+    expect(eleven.w.guests.find((g) => g.fio)!.backends[0]!.stats).toMatchObject({ requests: 40, responses: 40, errors: 0 });
     // 128 KiB is 32 pages, one request; 256 KiB two.
     for (const [bs, requests] of [['128k', 20], ['256k', 40]] as const) {
       const r = fioRun('pv', { rw: 'randread', bs, ops: '20' });

@@ -115,4 +115,27 @@ domains:
     expect(kernel.disks.map((d) => d.devid)).toEqual([51712]);
     expect(w.guests.find((g) => g.domain.name === 'web')!.backends.map((b) => b.vdev)).toEqual(['xvda']);
   });
+
+  it('a detached disk that used persistent grants leaves none of its pages mapped or granted', () => {
+    const w = buildWorld(scenarioFrom(`
+name: hotplug-persistent
+duration: 2s
+host: {pcpus: 2, memory: 4096}
+dom0: {memory: 512, volumes: [{name: /dev/vg0/web, disk: sda, size: 1GiB}]}
+domains:
+  - {name: web, memory: 256, disk: ['phy:/dev/vg0/web,xvda,w'], workload: {kind: fio, rw: rw, iodepth: 8, rate_iops: 2000}}
+`));
+    const g = w.guests.find((x) => x.domain.name === 'web')!;
+    const kernel = g.kernel!;
+    const mappedOfWeb = () => w.hv.grants.liveMappings().filter((m) => m.granter === g.domain.id).length;
+    w.engine.run(400 * MS);
+    expect(g.backends[0]!.persistentGrants).toBeGreaterThan(0);
+    expect(mappedOfWeb()).toBe(g.backends[0]!.persistentGrants + 1); // and the ring
+    expect(xl(w, 'block-detach web xvda').ok).toBe(true);
+    w.engine.run(800 * MS);
+    expect(kernel.disks).toEqual([]);
+    expect(mappedOfWeb()).toBe(0);
+    expect(kernel.grants.inUse).toBe(0);
+    expect(w.hv.grants.checkInvariants()).toEqual([]);
+  });
 });

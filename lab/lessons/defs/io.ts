@@ -97,23 +97,33 @@ export const grantMapVsCopy: LessonSpec = {
   number: 4,
   variants: {
     'map-qd1': { about: 'mapper alone', change: alone('mapper') },
+    'keep-qd1': { about: 'keeper alone', change: alone('keeper') },
     'copy-qd1': { about: 'copier alone', change: alone('copier') },
     'map-qd32': { about: 'mapper alone at iodepth 32', change: alone('mapper', 32) },
+    'keep-qd32': { about: 'keeper alone at iodepth 32', change: alone('keeper', 32) },
     'copy-qd32': { about: 'copier alone at iodepth 32', change: alone('copier', 32) },
   },
   figures: (runs: Runs) => {
     const { base } = runs;
-    const stats = (name: string) => base.world.guests.find((g) => g.domain.name === name)!.backends[0]!.stats;
+    const guest = (name: string) => base.world.guests.find((g) => g.domain.name === name)!;
+    const stats = (name: string) => guest(name).backends[0]!.stats;
     const m = stats('mapper');
+    const k = stats('keeper');
     const c = stats('copier');
+    const kFront = guest('keeper').kernel!.disks[0]!.stats;
     return [
       fig('mapper.mapsPerIo', 'mapper: pages grant-mapped per request', per(m.grantMaps, m.requests), 'pages'),
       fig('mapper.shootdownsPerIo', 'mapper: unmap batches (TLB shootdowns) per request', per(m.unmapBatches, m.responses), 'shootdowns'),
+      fig('keeper.mapsPerIo', 'keeper: pages grant-mapped per request', per(k.grantMaps, k.requests), 'pages'),
+      fig('keeper.keptGrants', 'keeper: grants dom0 keeps mapped (persistent)', guest('keeper').backends[0]!.persistentGrants, 'grants'),
+      fig('keeper.copiedPerIo', 'keeper: bytes the guest copies per request', per(kFront.bounceBytes, kFront.responses), 'bytes'),
       fig('copier.copiesPerIo', 'copier: pages grant-copied per request', per(c.grantCopies, c.requests), 'pages'),
       fig('copier.mapsPerIo', 'copier: pages grant-mapped per request', per(c.grantMaps, c.requests), 'pages'),
       fig('map.qd1.hvNs', 'dom0 hypervisor time per request, map, iodepth 1 (alone)', dom0HvPerIo(runs['map-qd1']!, 'mapper'), 'ns'),
+      fig('keep.qd1.hvNs', 'dom0 hypervisor time per request, persistent, iodepth 1 (alone)', dom0HvPerIo(runs['keep-qd1']!, 'keeper'), 'ns'),
       fig('copy.qd1.hvNs', 'dom0 hypervisor time per request, copy, iodepth 1 (alone)', dom0HvPerIo(runs['copy-qd1']!, 'copier'), 'ns'),
       fig('map.qd32.hvNs', 'dom0 hypervisor time per request, map, iodepth 32 (alone)', dom0HvPerIo(runs['map-qd32']!, 'mapper'), 'ns'),
+      fig('keep.qd32.hvNs', 'dom0 hypervisor time per request, persistent, iodepth 32 (alone)', dom0HvPerIo(runs['keep-qd32']!, 'keeper'), 'ns'),
       fig('copy.qd32.hvNs', 'dom0 hypervisor time per request, copy, iodepth 32 (alone)', dom0HvPerIo(runs['copy-qd32']!, 'copier'), 'ns'),
     ];
   },
