@@ -223,14 +223,15 @@ export class Blkback {
         this.error(env, `frontend provided bogus ring requests (${t.reason})`);
         return;
       }
-      if (batch.length > 0) this.dispatchBatch(env, batch);
+      if (batch.length > 0) yield* this.dispatchBatch(env, batch);
       if (t.kind === 'wait' || !ring.finalCheckForRequests()) break;
     }
-    if (batch.length > 0) this.dispatchBatch(env, batch);
+    if (batch.length > 0) yield* this.dispatchBatch(env, batch);
   }
 
-  /** Submits the requests taken off the ring, then empties the list. */
-  private dispatchBatch(env: VcpuEnv, reqs: BlkifRequest[]): void {
+  /** Submits the requests taken off the ring, then empties the list. As Linux's blkback plugs
+   *  the queue around a batch, the disk gets them once dom0 has done the batch's work. */
+  private *dispatchBatch(env: VcpuEnv, reqs: BlkifRequest[]): DGen {
     this.stats.batches++;
     for (let raw of reqs) {
       this.stats.requests++;
@@ -250,11 +251,18 @@ export class Blkback {
         continue;
       }
       this.k.charge(this.k.costs.blockSubmitNs);
-      this.submit(env, v.req);
+      const f = this.prepare(env, v.req);
+      if (f) this.plugged.push(f);
     }
     reqs.length = 0;
+    yield* this.k.settle();
+    for (const f of this.plugged) this.toDisk(env, f);
+    this.plugged.length = 0;
     this.pushResponses(env);
   }
+
+  /** Requests prepared in this batch, for the disk once the batch's work is done. */
+  private readonly plugged: InFlight[] = [];
 
   /**
    * An INDIRECT request with its segments read from its pages, or the status that answers it.
@@ -282,14 +290,20 @@ export class Blkback {
 
 
 
-  private submit(env: VcpuEnv, req: ValidRequest): void {
+  /** The request with its data pages reached, or undefined once it is answered with an error. */
+  private prepare(env: VcpuEnv, req: ValidRequest): InFlight | undefined {
     const f: InFlight = { req, handles: [], persistent: [], pages: [] };
     if (req.op !== 'flush' && !this.attachData(env, f)) {
       this.respond(env, req.id, req.operation, BLKIF_RSP_ERROR);
-      return;
+      return undefined;
     }
-    const sg = req.op === 'flush' ? undefined : segmentViews(f.pages, req); // the device reads or writes the pages
     this.inflight++;
+    return f;
+  }
+
+  private toDisk(env: VcpuEnv, f: InFlight): void {
+    const req = f.req;
+    const sg = req.op === 'flush' ? undefined : segmentViews(f.pages, req); // the device reads or writes the pages
     const t0 = env.now();
     this.target.submit({ op: req.op, sector: req.sector, count: req.count, sg }, (result) => {
       this.stats.latencyNs.record(env.now() - t0);
@@ -345,6 +359,7 @@ export class Blkback {
     this.spareDone = done;
     this.grants.unmap(env, unmap);
     unmap.length = 0;
+    yield* this.k.settle(); // the guest hears of it once dom0 has done the work
     this.pushResponses(env);
     if (this.ring && this.inflight === 0 && this.ring.finalCheckForRequests()) yield* this.serve(env);
   }

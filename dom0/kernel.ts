@@ -2,7 +2,10 @@
 // until an event arrives, runs the upcall handler (which only queues work, like an IRQ handler
 // waking a kernel thread), then runs the queued work items — backend rings, xenstored
 // requests, disk completions — as kernel CPU time on that vCPU. So backends are scheduled
-// and charged like any dom0 work: a busy or capped dom0 slows the guests it serves.
+// and charged like any dom0 work: a busy or capped dom0 slows the guests it serves. A work item
+// charges its CPU time as it goes and spends it (`settle`) before anything another domain or
+// the disk sees — a notification, an answered ioreq, an interrupt, requests handed to the
+// disk — so dom0's work lies on the path of the I/O it serves, as it does on a real host.
 import type { KernelCosts } from '../hw/platforms/profile';
 import { block, compute, type GuestOp, type VcpuEnv } from '../hypervisor/public/guest';
 import { PortDispatch } from '../hypervisor/public/evtchn_dispatch';
@@ -99,7 +102,8 @@ export class Dom0Kernel {
     }
   }
 
-  /** Spends the time charged so far, user time (the device model's) first. */
+  /** Spends the time charged so far, user time (the device model's) first; the hypervisor time
+   *  of the hypercalls made so far is spent before it (the scheduling core runs it first). */
   *settle(): DGen {
     if (this.owedUserNs > 0) yield this.takeOwed('user');
     if (this.owedNs > 0) yield this.takeOwed('kernel');

@@ -173,8 +173,8 @@ export class Netback implements BridgePort, NetbackCtx {
       const ring = this.tx;
       const r = txRound(env, ring, this, (frame) => this.bridge.input(this, frame));
       if (r.kind === 'fatal') return this.error(env, r.reason);
-      if (r.kind === 'ok') this.push(env, ring);
-      yield* this.k.settle();
+      yield* this.k.settle(); // the guest hears of it once dom0 has done the work
+      if (r.kind === 'ok' && this.tx === ring) this.push(env, ring);
       if (r.kind === 'empty' && !ring.finalCheckForRequests()) return;
     }
     if (this.tx) this.txJob.kick(); // more than ROUNDS of work: come back after the others
@@ -185,8 +185,8 @@ export class Netback implements BridgePort, NetbackCtx {
       const ring = this.rx;
       const r: Outcome | { kind: 'empty' } = rxRound(env, ring, this, this.rxQueue);
       if (r.kind === 'fatal') return this.error(env, r.reason);
-      if (r.kind === 'ok') this.push(env, ring);
-      yield* this.k.settle();
+      yield* this.k.settle(); // the guest hears of it once dom0 has done the work
+      if (r.kind === 'ok' && this.rx === ring) this.push(env, ring);
       if (r.kind === 'empty' && !ring.finalCheckForRequests()) return; // woken when buffers come
     }
     if (this.rx && this.rxQueue.length > 0) this.rxJob.kick();

@@ -8,7 +8,7 @@ import type { VcpuEnv } from '../../hypervisor/public/guest';
 import { evtchnClose, evtchnSend } from '../../hypervisor/public/calls';
 import { decodeMessage, encodeMessage, parseWatchEvent, xsRequest, type XsMessage, replyErrno, fromUtf8, XS } from '../../hypervisor/public/io/xs_wire';
 import { XsServerEnd } from '../../ringbuf/xsring';
-import type { Dom0Kernel } from '../kernel';
+import type { DGen, Dom0Kernel } from '../kernel';
 import { Xenstored } from './xenstored';
 
 interface Conn {
@@ -83,7 +83,7 @@ export class XenstoreService {
     evtchnClose(env, port);
   }
 
-  private *serve(env: VcpuEnv, c: Conn): Generator<never, void, number> {
+  private *serve(env: VcpuEnv, c: Conn): DGen {
     if (c.broken) return;
     this.flush(env, c); // the room the domain made by reading goes to what waited for it
     if (backlogged(c)) {
@@ -109,6 +109,7 @@ export class XenstoreService {
       this.k.charge(this.k.costs.xenstoreRequestNs);
       for (const m of this.xsd.handle(c.domid, d.msg)) c.out.push(encodeMessage(m));
     }
+    yield* this.k.settle(); // the replies go out once xenstored has handled the requests
     this.routeEvents(env);
     this.flush(env, c);
     if (!backlogged(c) && c.rx.length > 0 && decodeMessage(c.rx).kind === 'message') this.k.defer((e) => this.serve(e, c));

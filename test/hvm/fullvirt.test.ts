@@ -53,6 +53,29 @@ describe('full virtualization', () => {
     expect(ide.report.ioreqs).toBeGreaterThan(20 * 200);
   });
 
+  it('resumes a vCPU from an ioreq only after dom0 has taken the event and QEMU has spent its access time', () => {
+    // Dom0 is bounced into its event callback, then QEMU's handler runs, and only then marks
+    // the ioreq answered and notifies: the guest's wake comes at least upcallNs + dmAccessNs
+    // after its exit.
+    const s = withMode(baseScenario({ workload: { kind: 'fio', options: { rw: 'randread', bs: '4k', iodepth: '1', ops: '50' } }, duration: '50ms' }), 'hvm', undefined);
+    const w = buildWorld(s);
+    const guest = w.guests.find((g) => g.spec?.name === 'guest')!.domain.id;
+    const events: TraceEvent[] = [];
+    const sub = w.hv.trace.events.subscribe((e) => {
+      if ((e.type === 'vmexit' && e.dom === guest && e.reason === 30) || (e.type === 'runstate' && e.dom === guest && e.to === 'runnable')) events.push(e);
+    });
+    w.engine.run(s.duration);
+    sub.unsubscribe();
+    const gaps: number[] = [];
+    events.forEach((e, i) => {
+      const next = events[i + 1];
+      if (e.type === 'vmexit' && next?.type === 'runstate') gaps.push(next.t - e.t);
+    });
+    expect(gaps.length).toBeGreaterThan(500);
+    console.log(`ioreq exit to wake: min ${Math.min(...gaps)} ns`);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(w.profile.hypervisor.upcallNs + w.profile.devices.dmAccessNs);
+  });
+
   it('orders the modes on 4 KiB random reads at iodepth 1: native >= pvhvm, pv > hvm with AHCI > hvm with IDE', () => {
     const c = compare({ workload: { kind: 'fio', options: { rw: 'randread', bs: '4k', iodepth: '1' } }, modes: ['native', 'pv', 'hvm', 'hvm-ahci', 'pvhvm'], duration: '500ms', seed: 7 });
     console.log(renderCompare(c));

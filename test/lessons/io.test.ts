@@ -32,7 +32,7 @@ describe('lesson 2, vmexit-anatomy', () => {
   });
 
   it('narrates each access with its exit reason, port and register, and the hand-off to the device model', () => {
-    const lines = narrate('vmexit-anatomy', { fromNs: 3_035_000, events: 30, topics: new Set(['exits']) });
+    const lines = narrate('vmexit-anatomy', { fromNs: 3_290_000, events: 30, topics: new Set(['exits']) });
     console.log(lines.slice(0, 8).join('\n'));
     expect(lines).toHaveLength(30);
     for (const l of lines) expect(l).toMatch(/^d1v0 exits \(IO_INSTRUCTION\) (reading port 0x[0-9a-f]+|writing 0x[0-9a-f]+ to port 0x[0-9a-f]+)/);

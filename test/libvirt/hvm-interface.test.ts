@@ -17,7 +17,7 @@ describe('an HVM guest with an <interface> from domain XML', () => {
       const s = { connect: () => ({ ok: true as const, value: conn }), readFile: () => hvmXml(model) };
       expect(virsh(s, 'define web.xml')).toMatchObject({ ok: true, stderr: '' });
       expect(virsh(s, 'start web')).toEqual({ ok: true, stdout: "Domain 'web' started\n\n", stderr: '' });
-      w.engine.run(500 * MS);
+      w.engine.run(1000 * MS); // 16 MiB through an emulated rtl8139 takes about 0.6 s
       const dom = must(conn.lookupByName('web'));
       expect(must(dom.getState()).state).toBe(VIR_DOMAIN.RUNNING);
       const g = w.guests.find((x) => x.domain.name === 'web')!;
