@@ -168,12 +168,24 @@ export class Netback implements BridgePort, NetbackCtx {
     if (this.rxQueue.length > 0) this.rxJob.kick();
   }
 
+  /** Frames taken off the TX ring in a round, for the bridge once their work is spent. */
+  private readonly sent: Uint8Array[] = [];
+
   private *serveTx(env: VcpuEnv): DGen {
     for (let round = 0; round < ROUNDS && this.tx; round++) {
       const ring = this.tx;
-      const r = txRound(env, ring, this, (frame) => this.bridge.input(this, frame));
-      if (r.kind === 'fatal') return this.error(env, r.reason);
-      yield* this.k.settle(); // the guest hears of it once dom0 has done the work
+      const sent = this.sent;
+      const r = txRound(env, ring, this, (frame) => sent.push(frame));
+      if (r.kind === 'fatal') {
+        sent.length = 0;
+        return this.error(env, r.reason);
+      }
+      // The frames leave once netback has built them, and the guest hears of it once the bridge
+      // has taken them: dom0's work lies on the packets' path.
+      yield* this.k.settle();
+      for (const frame of sent) this.bridge.input(this, frame);
+      sent.length = 0;
+      yield* this.k.settle();
       if (r.kind === 'ok' && this.tx === ring) this.push(env, ring);
       if (r.kind === 'empty' && !ring.finalCheckForRequests()) return;
     }
