@@ -288,8 +288,6 @@ export class Blkback {
     return ok ? { ...raw, segments } : BLKIF_RSP_ERROR;
   }
 
-
-
   /** The request with its data pages reached, or undefined once it is answered with an error. */
   private prepare(env: VcpuEnv, req: ValidRequest): InFlight | undefined {
     const f: InFlight = { req, handles: [], persistent: [], pages: [] };
