@@ -229,8 +229,11 @@ export class Blkback {
     if (batch.length > 0) yield* this.dispatchBatch(env, batch);
   }
 
-  /** Submits the requests taken off the ring, then empties the list. As Linux's blkback plugs
-   *  the queue around a batch, the disk gets them once dom0 has done the batch's work. */
+  /** Submits the requests taken off the ring, then empties the list. The disk gets them once
+   *  dom0 has done the whole batch's work. Linux's blkback plugs around one request's bios at a
+   *  time (dispatch_rw_block_io), so its disk sees each request after that request's work;
+   *  pvlab does not model that yet, since it changes the ring batching the iodepth-32 lessons
+   *  are built on (bench/README, fifth round). */
   private *dispatchBatch(env: VcpuEnv, reqs: BlkifRequest[]): DGen {
     this.stats.batches++;
     for (let raw of reqs) {
