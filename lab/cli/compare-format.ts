@@ -38,7 +38,8 @@ the handlers its vCPU threads run after each exit to user space).`;
 export const START_EXPLANATION = `What this shows: the same 4 KiB random-read job, one request at a time, on one disk.
 - native: the unmodified kernel on bare hardware; each register access is a bus round trip.
 - pv: the guest knows it is virtualized; blkfront puts requests on a shared ring and sends one
-  event per request at iodepth 1 — no device register is ever touched, so 0 exits.
+  event per request at iodepth 1 — no device register is ever touched, so 0 exits. Its data
+  goes through pages dom0 mapped once and keeps (persistent grants), copied by the guest.
 - hvm / hvm-ahci: the unmodified kernel under VT-x. Every register access of its IDE (or AHCI)
   driver is a VM exit and an ioreq round trip to QEMU in dom0: ~26 (or ~7, NCQ) per read.
 - bt: binary translation replaces the hardware exits with callouts, but every access still
