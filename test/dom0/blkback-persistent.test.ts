@@ -1,10 +1,13 @@
 // blkback's persistent grants against a raw frontend that offers them: a grant is mapped the
 // first time a request names it and kept, a ref already carrying a request in flight is mapped
 // a second time for that request only, a read-only grant cannot be kept (the backend maps
-// writable), at most 1,056 are kept, and all go when the ring does.
+// writable), at most 1,056 are kept, a kept grant's entry rewritten to another page changes
+// nothing dom0 touches, and all go when the ring does.
 import { describe, expect, it } from 'vitest';
 import { BLKIF_OP_READ, BLKIF_OP_WRITE, BLKIF_RSP_ERROR } from '../../hypervisor/public/io/blkif';
 import { MAX_PERSISTENT_GRANTS } from '../../dom0/blkback-map';
+import { gnttabSetupTable } from '../../hypervisor/public/calls';
+import { grantAccess } from '../../hypervisor/public/grant_table';
 import { destroyGuest } from '../../lab/run/toolstack';
 import { grantedPage, withRawFront } from '../helpers/rawfront-world';
 
@@ -76,6 +79,33 @@ describe('blkback with persistent grants', () => {
     expect(bb.stats.grantMaps).toBe(refs);
     // 96 requests of 11 fill the 1,056 exactly; only the 97th had pages to unmap.
     expect(bb.stats.unmapBatches).toBe(1);
+  });
+
+  it("keeps using the frame it mapped when the frontend rewrites a kept grant's entry to another page", () => {
+    // Xen fixes a pinned entry's frame until its last unmap; a kept grant stays pinned.
+    const seen: { statuses: number[]; disk?: Uint8Array; other?: Uint8Array } = { statuses: [] };
+    withRawFront('map', function* (k, env, f) {
+      const a = grantedPage(k, env, () => 0x11);
+      const b = grantedPage(k, env, () => 0x22);
+      const table = gnttabSetupTable(env, 4).frames.map((mfn) => env.machinePage(mfn)!);
+      f.produce({ op: BLKIF_OP_READ, id: 1, sector: 0, segs: [seg(a.gref)] }); // kept from now on
+      f.publish();
+      seen.statuses.push(...(yield* f.awaitResponses(1, 50e6)).map((r) => r.status));
+      grantAccess(table, a.gref, 0, b.gfn, false); // the entry now names page b
+      a.p.fill(0x33);
+      f.produce({ op: BLKIF_OP_WRITE, id: 2, sector: 8, segs: [seg(a.gref)] });
+      f.publish();
+      seen.statuses.push(...(yield* f.awaitResponses(1, 50e6)).map((r) => r.status));
+      const c = grantedPage(k, env, () => 0);
+      f.produce({ op: BLKIF_OP_READ, id: 3, sector: 8, segs: [seg(c.gref)] });
+      f.publish();
+      seen.statuses.push(...(yield* f.awaitResponses(1, 50e6)).map((r) => r.status));
+      seen.disk = c.p.slice();
+      seen.other = b.p.slice();
+    }, true);
+    expect(seen.statuses).toEqual([0, 0, 0]);
+    expect(seen.disk!.every((x) => x === 0x33)).toBe(true); // written from page a, the mapped frame
+    expect(seen.other!.every((x) => x === 0x22)).toBe(true); // page b was never touched
   });
 
   it('unmaps every kept grant when the guest is destroyed, so no frame of it stays mapped', () => {
