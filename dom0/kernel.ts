@@ -43,10 +43,20 @@ export class Dom0Kernel {
     this.owedUserNs += ns;
   }
 
-  /** Queues work and makes sure a dom0 vCPU will run it. */
+  /** Queues work and makes sure a dom0 vCPU will run it: one that is awake runs it before it
+   *  sleeps again; with all asleep (work from outside dom0's own handlers: the toolstack's
+   *  xenstore writes, a domain's teardown), vCPU 0 is woken through its wake-up port. */
   defer(w: Work): void {
     this.queue.push(w);
+    if (this.awake === 0 && this.queue.length === 1 && this.wakePort >= 0) this.wakeUp(this.wakePort);
   }
+
+  /** Dom0 vCPUs between waking and their next SCHEDOP_block. */
+  private awake = 0;
+  /** An IPI port of vCPU 0 with no handler of its own: raising it makes vCPU 0 run its queue. */
+  private wakePort = -1;
+  /** Raises `port` on dom0 (the host wiring in lab/ connects it to the event channels). */
+  wakeUp: (port: number) => void = () => {};
 
   /**
    * A disk request of some backend completed: `h` runs in the disk's next interrupt handler,
@@ -83,7 +93,12 @@ export class Dom0Kernel {
       this.dispatch[env.vcpu] = new PortDispatch(() => env.sharedInfo, env.vcpu);
       if (env.vcpu === 0) this.irqPort = evtchnBindIpi(env, 0);
     }
+    if (env.vcpu === 0 && this.wakePort < 0) {
+      this.wakePort = evtchnBindIpi(env, 0);
+      this.dispatch[0]!.bind(this.wakePort, () => {});
+    }
     const dispatch = this.dispatch[env.vcpu]!;
+    this.awake++;
     for (;;) {
       while (this.queue.length > 0) {
         const w = this.queue.shift()!;
@@ -93,7 +108,9 @@ export class Dom0Kernel {
         if (this.owedUserNs > 0) yield this.takeOwed('user');
         if (this.owedNs > 0) yield this.takeOwed('kernel');
       }
+      this.awake--;
       yield block();
+      this.awake++;
       this.stats.upcalls++;
       this.charge(this.costs.irqEntryNs);
       dispatch.dispatch();

@@ -29,6 +29,7 @@ export function createDom0(hv: Hypervisor, s: Scenario): Dom0 {
   kernel.irqPort = hv.evtchn.bindIpi(0, 0);
   kernel.bindEarly(d.sharedInfo, d.vcpus.length);
   kernel.raiseDiskIrq = () => void hv.evtchn.send(0, kernel.irqPort);
+  kernel.wakeUp = (port) => void hv.evtchn.send(0, port);
   let nextScratch = d.memFrames - 1;
   const scratchPage = (): ScratchPage | undefined => {
     const gfn = nextScratch--;
