@@ -9,7 +9,10 @@ import type { GuestNote } from './notes';
 export type CpuMode = 'user' | 'kernel';
 
 export type GuestOp =
-  /** Occupy the vCPU for `ns` of running time (it may be preempted and resumed). */
+  /** Occupy the vCPU for `ns` of running time (it may be preempted and resumed). Resumes
+   *  with EVENTS_DUE when an upcall was flagged for the vCPU meanwhile and it has not entered
+   *  it (a PV kernel takes it now: Xen would have interrupted the computation), else 0; so
+   *  does a plain number. */
   | { readonly op: 'compute'; readonly ns: number; readonly mode: CpuMode }
   /** SCHEDOP_block: sleep until an event is pending; with `until`, a one-shot timer
    *  (set_timer_op) raises VIRQ_TIMER at that absolute time. Resumes with the wake time. */
@@ -35,6 +38,9 @@ export type GuestOp =
  *  entry flushed; page-fault: a fault the kernel resolves (not-present or copy-on-write);
  *  prot-fault: a protection fault delivered to the process as a signal; tlb-miss: a page walk. */
 export type MmuOpKind = 'pte-write' | 'cr3' | 'invlpg' | 'page-fault' | 'prot-fault' | 'tlb-miss';
+
+/** What a computation resumes with when an upcall waits for the vCPU (see `compute`). */
+export const EVENTS_DUE = 1;
 
 export type GuestProgram = Generator<GuestOp | number, void, number>;
 

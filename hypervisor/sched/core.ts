@@ -8,7 +8,7 @@
 // where something must happen: the debts are paid, or the slice ends.
 import { Timer, type Engine, type Handler } from '../../hw/engine';
 import type { PlatformProfile } from '../../hw/platforms/profile';
-import { malformedGuestOp, type GuestOp } from '../public/guest';
+import { EVENTS_DUE, malformedGuestOp, type GuestOp } from '../public/guest';
 import type { Trace, SchedReason } from '../trace';
 import type { Runstate } from '../public/xen';
 import type { Vcpu } from '../vcpu';
@@ -145,8 +145,12 @@ export class SchedulingCore implements SchedCore {
 
   /** An event arrived for `v`: wake it if it is blocked in SCHEDOP_block. */
   kick(v: Vcpu): void {
-    if (!v.blocked) return;
+    if (!v.blocked) {
+      v.eventsDue = true; // its computation resumes with EVENTS_DUE
+      return;
+    }
     v.blocked = false;
+    v.eventsDue = false;
     v.blockTimerAt = -1;
     v.lastResult = this.engine.now;
     this.hooks.enterUpcall(v); // it resumes in its event upcall
@@ -257,7 +261,7 @@ export class SchedulingCore implements SchedCore {
    *  otherwise why the vCPU leaves the pCPU. */
   private nextOp(v: Vcpu): 'run' | SchedReason {
     if (v.pendingOp !== undefined) return this.apply(v, v.pendingOp);
-    const r = v.program!.next(v.lastResult);
+    const r = v.program!.next(v.computing ? (v.eventsDue ? EVENTS_DUE : 0) : v.lastResult);
     if (r.done) {
       v.down = true;
       return 'offline';
@@ -284,8 +288,10 @@ export class SchedulingCore implements SchedCore {
     if (typeof op === 'number') {
       v.remainingNs = v.domain.hvm?.accel === 'tcg' ? op * this.profile.virt.tcgSlowdown : op;
       v.mode = 'user';
+      v.computing = true;
       return 'run';
     }
+    v.computing = op.op === 'compute';
     switch (op.op) {
       case 'compute':
         // Under pure emulation every guest instruction is interpreted: the same work takes longer.
@@ -294,6 +300,7 @@ export class SchedulingCore implements SchedCore {
         return 'run';
       case 'block':
         if (this.hooks.eventsPending(v)) {
+          v.eventsDue = false;
           this.hooks.enterUpcall(v);
           v.lastResult = this.engine.now;
           return 'run';
