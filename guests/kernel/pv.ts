@@ -5,10 +5,12 @@
 // vCPU 0 and sleeps in SCHEDOP_block whenever it waits; each event upcall is dispatched to
 // the handler bound to its port, and the CPU time handlers used is charged as kernel time.
 // A watch on its vbd directory makes it connect disks attached later and close those the
-// toolstack takes away (block hotplug), the next time it waits.
+// toolstack takes away (block hotplug) when it takes the watch's event: as it wakes, or, if
+// it is computing, when the computation ends (`interrupted`, `takeInterrupt`).
 import type { KernelCosts } from '../../hw/platforms/profile';
 import { block, compute, type GuestOp, type VcpuEnv } from '../../hypervisor/public/guest';
 import { PortDispatch } from '../../hypervisor/public/evtchn_dispatch';
+import { anySelected, isUpcallPending } from '../../hypervisor/public/event_channel';
 import { GrantAllocator } from './grants';
 import { DEFAULT_KERNEL_PARAMS, parseCmdline, type KernelParams } from './cmdline';
 import { PageAllocator } from './pages';
@@ -22,6 +24,8 @@ export const KERNEL_RESERVED_FRAMES = 16;
 
 export class PvKernel implements XenbusHost {
   env!: VcpuEnv;
+  /** The domain's shared_info page (env.sharedInfo, which does not change). */
+  private si!: Uint8Array;
   events!: PortDispatch;
   pages!: PageAllocator;
   readonly grants = new GrantAllocator();
@@ -84,30 +88,56 @@ export class PvKernel implements XenbusHost {
     if (this.hotplug.pending && !this.hotplug.busy) yield* this.rescanDisks();
   }
 
+  /** True when events wait for the kernel's vCPU (0, where its handlers are bound): its upcall
+   *  is flagged, or ports are selected that no handler has taken. What a busy vCPU checks when
+   *  told events are due, and a woken one before it sleeps again. Both live in its vcpu_info,
+   *  one cache line. */
+  interrupted(): boolean {
+    return isUpcallPending(this.si, 0) || anySelected(this.si, 0);
+  }
+
+  /** Takes them on a running vCPU: enters the upcall if it is flagged (SCHEDOP_block with an
+   *  event pending returns at once, into the callback), runs the handlers, spends their time,
+   *  then does the hotplug work they asked for. */
+  *takeInterrupt(): KGen {
+    if (isUpcallPending(this.si, 0)) yield block(this.env.now());
+    if (this.events.dispatch() > 0) {
+      this.upcalls++;
+      this.charge(this.costs.irqEntryNs);
+    }
+    const owed = this.takeOwed();
+    if (owed) yield owed;
+    if (this.hotplug.pending && !this.hotplug.busy) yield* this.rescanDisks();
+  }
+
   /** Set by the watches on the vbd directory and on each disk's backend state. */
   readonly hotplug = { pending: false, busy: false };
 
   /** Block hotplug (`xl block-attach`/`block-detach`): connects disks that appeared and closes
-   *  those whose backend went to Closing, 5 then 6, as Linux's xenbus frontend does. */
+   *  those whose backend went to Closing, 5 then 6, as Linux's xenbus frontend does. Scans
+   *  again if a watch fired meanwhile. */
   private *rescanDisks(): KGen {
     this.hotplug.busy = true;
-    this.hotplug.pending = false;
-    const devids = yield* this.xs.directory(`/local/domain/${this.env.domid}/device/vbd`);
-    for (const devid of devids.map(Number).sort((a, b) => a - b)) {
-      if (this.disks.some((d) => d.devid === devid)) continue;
-      const bf = new Blkfront(this, devid);
-      if (yield* bf.connect()) this.disks.push(bf);
-    }
-    for (const bf of [...this.disks]) {
-      if (!(yield* bf.backendClosing())) continue;
-      yield* bf.close();
-      this.disks.splice(this.disks.indexOf(bf), 1);
+    while (this.hotplug.pending) {
+      this.hotplug.pending = false;
+      const devids = yield* this.xs.directory(`/local/domain/${this.env.domid}/device/vbd`);
+      for (const devid of devids.map(Number).sort((a, b) => a - b)) {
+        if (this.disks.some((d) => d.devid === devid)) continue;
+        const bf = new Blkfront(this, devid);
+        if (yield* bf.connect()) this.disks.push(bf);
+      }
+      for (const bf of [...this.disks]) {
+        if (!(yield* bf.backendClosing())) continue;
+        yield* bf.close();
+        this.disks.splice(this.disks.indexOf(bf), 1);
+      }
     }
     this.hotplug.busy = false;
   }
 
   *boot(env: VcpuEnv): KGen {
     this.env = env;
+    this.si = env.sharedInfo;
     this.events = new PortDispatch(() => env.sharedInfo, env.vcpu);
     this.pages = new PageAllocator(KERNEL_RESERVED_FRAMES, Math.max(KERNEL_RESERVED_FRAMES, this.start.storeGfn));
     if (!this.grants.setup(env)) {
@@ -129,6 +159,9 @@ export class PvKernel implements XenbusHost {
     }
     yield* this.xs.watch(`/local/domain/${env.domid}/device/vbd`, 'vbd-hotplug', () => (this.hotplug.pending = true));
     this.hotplug.busy = false;
+    // A watch fires once as it is set: Linux's xenwatch thread looks at the directory again
+    // (a disk attached between the probe and the watch is found now).
+    if (this.hotplug.pending) yield* this.rescanDisks();
   }
 
   /** Probes the virtual network interfaces and connects a netfront to each. */

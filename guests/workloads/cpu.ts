@@ -1,22 +1,27 @@
 // CPU workloads: `cpu-burn` (always runnable, like a compute-bound job), `cpu-periodic`
 // (compute a burst, then block until the next period: the shape of an interactive or
 // I/O-bound guest), and `idle` (blocks forever).
-import { compute, block, type GuestProgram, type VcpuEnv } from '../../hypervisor/public/guest';
+import { block, compute, EVENTS_DUE, type GuestProgram, type VcpuEnv } from '../../hypervisor/public/guest';
 import type { RandomStream } from '../../hw/rng';
-import type { Workload, WorkloadStats } from './workload';
+import { noInterrupts, idleLoop, type InterruptsFor, type Workload, type WorkloadStats } from './workload';
 
 /** The unit cpu-burn counts its work in: one millisecond of guest CPU. */
 const BURN_UNIT_NS = 1_000_000;
 
-export function cpuBurn(): Workload {
+/** `interruptsFor` gives each vCPU its kernel's way of taking events. A busy vCPU takes those
+ *  that arrived during a unit of work when the unit ends (within 1 ms), not at once by IPI as
+ *  a real one is interrupted. */
+export function cpuBurn(interruptsFor: InterruptsFor = noInterrupts): Workload {
   let ops = 0;
   return {
     kind: 'cpu-burn',
-    kernel: function* (): GuestProgram {
+    kernel: function* (env: VcpuEnv): GuestProgram {
       const unit = compute(BURN_UNIT_NS);
+      const k = interruptsFor(env);
       for (;;) {
-        yield unit;
+        const due = yield unit;
         ops++;
+        if (due === EVENTS_DUE && k.interrupted()) yield* k.takeInterrupt();
       }
     },
     stats: (): WorkloadStats => ({ kind: 'cpu-burn', ops, unit: 'ms of CPU' }),
@@ -30,21 +35,27 @@ export interface PeriodicOptions {
   jitter: number;
 }
 
-export function cpuPeriodic(opts: PeriodicOptions, rng: RandomStream): Workload {
+export function cpuPeriodic(opts: PeriodicOptions, rng: RandomStream, interruptsFor: InterruptsFor = noInterrupts): Workload {
   let ops = 0;
   let overruns = 0;
   return {
     kind: 'cpu-periodic',
     kernel: function* (env: VcpuEnv): GuestProgram {
       const burst = compute(opts.burstNs);
+      const k = interruptsFor(env);
       let periodStart = env.now();
       for (;;) {
-        yield burst;
+        const due = yield burst;
         ops++;
+        if (due === EVENTS_DUE && k.interrupted()) yield* k.takeInterrupt();
         const stretch = opts.jitter > 0 ? 1 + opts.jitter * (2 * rng.float() - 1) : 1;
         const next = periodStart + Math.round(opts.periodNs * stretch);
         if (next > env.now()) {
-          yield block(next);
+          // Woken early by an event, it takes it and sleeps on to the period's end.
+          while (env.now() < next) {
+            yield block(next);
+            if (k.interrupted()) yield* k.takeInterrupt();
+          }
           periodStart = next;
         } else {
           overruns++;
@@ -56,11 +67,11 @@ export function cpuPeriodic(opts: PeriodicOptions, rng: RandomStream): Workload 
   };
 }
 
-export function idle(): Workload {
+export function idle(interruptsFor: InterruptsFor = noInterrupts): Workload {
   return {
     kind: 'idle',
-    kernel: function* (): GuestProgram {
-      for (;;) yield block();
+    kernel: function* (env: VcpuEnv): GuestProgram {
+      yield* idleLoop(interruptsFor(env));
     },
     stats: (): WorkloadStats => ({ kind: 'idle', ops: 0, unit: 'none' }),
   };

@@ -105,6 +105,13 @@ export function selectorWords(sharedInfo: Uint8Array, vcpu: number): number[] {
   return words;
 }
 
+/** True when any selector bit is set: some word of evtchn_pending has news for `vcpu`. */
+export function anySelected(sharedInfo: Uint8Array, vcpu: number): boolean {
+  const sel = vcpuInfo(vcpu) + VCPU_INFO_PENDING_SEL;
+  for (let i = 0; i < BYTES_PER_WORD; i++) if (sharedInfo[sel + i] !== 0) return true;
+  return false;
+}
+
 export function isUpcallPending(sharedInfo: Uint8Array, vcpu: number): boolean {
   return sharedInfo[vcpuInfo(vcpu) + VCPU_INFO_UPCALL_PENDING] !== 0;
 }

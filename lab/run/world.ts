@@ -23,7 +23,7 @@ import { isNetSpec, netWorkload } from './net-workload';
 import { cpuBurn, cpuPeriodic, idle } from '../../guests/workloads/cpu';
 import { evtchnDemo } from '../../guests/workloads/evtchn-demo';
 import { powerOff } from '../../guests/kernel/shutdown';
-import type { Workload } from '../../guests/workloads/workload';
+import { NO_INTERRUPTS, noInterrupts, idleLoop, type InterruptsFor, type Workload } from '../../guests/workloads/workload';
 import { FioJob, type IoKernel } from '../../guests/workloads/fio';
 import { chain } from '../../guests/kernel/program';
 import { benchFor } from './bench';
@@ -211,13 +211,13 @@ function makeWorkload(w: World, g: GuestEntry, spec: WorkloadSpec): Workload {
   });
   switch (spec.kind) {
     case 'cpu-burn':
-      return booted(cpuBurn());
+      return booted(cpuBurn(interruptsFor(g)));
     case 'idle':
-      return booted(idle());
+      return booted(idle(interruptsFor(g)));
     case 'hostile': // boots its PV kernel bare itself; without a PV kernel there is nothing to attack with
       return g.kernel ? hostileWorkload(spec.attack, g.kernel, { variant: spec.variant, durationNs: spec.duration }) : booted(idle());
     case 'cpu-periodic':
-      return booted(cpuPeriodic({ burstNs: spec.burst, periodNs: spec.period, jitter: spec.jitter }, rng));
+      return booted(cpuPeriodic({ burstNs: spec.burst, periodNs: spec.period, jitter: spec.jitter }, rng, interruptsFor(g)));
     case 'evtchn-demo': // the scenario check admits it only where a PV kernel runs
       return booted(g.kernel ? evtchnDemo(g.kernel, spec.gap) : idle());
     case 'ttcp':
@@ -252,12 +252,23 @@ function makeWorkload(w: World, g: GuestEntry, spec: WorkloadSpec): Workload {
               const disk = g.native ? g.native.virtio ?? g.native.disk : g.kernel!.disks.find((b) => b.devid === devid);
               return disk ? job.run(ioKernel(g.native ?? g.kernel!, env), disk) : chain();
             },
-            function* () { if (spec.then === 'poweroff') yield* powerOff(g.kernel?.disks ?? []); for (;;) yield block(); },
+            function* () {
+              if (spec.then === 'poweroff') yield* powerOff(g.kernel?.disks ?? []);
+              yield* idleLoop(interruptsFor(g)(env));
+            },
           );
         },
       };
     }
   }
+}
+
+/** How the guest's workloads take events (../../guests/workloads/workload.ts): on a PV
+ *  kernel's vCPU 0, where its handlers are bound, through the kernel. */
+function interruptsFor(g: GuestEntry): InterruptsFor {
+  const k = g.kernel;
+  if (!k) return noInterrupts;
+  return (env) => (env.vcpu === 0 ? k : NO_INTERRUPTS);
 }
 
 function ioKernel(k: PvKernel | NativeKernel, env: VcpuEnv): IoKernel {
