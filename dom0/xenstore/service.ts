@@ -133,6 +133,15 @@ export class XenstoreService {
     return replyErrno(r) === undefined ? fromUtf8(r.payload) : undefined;
   }
 
+  /** The children of `path`, in xenstored's order; undefined if it does not exist. */
+  directory(env: VcpuEnv | undefined, path: string): string[] | undefined {
+    const r = this.request(env, xsRequest.directory(path));
+    if (replyErrno(r) !== undefined) return undefined;
+    const names = fromUtf8(r.payload).split('\0');
+    names.pop(); // each name ends with a NUL
+    return names;
+  }
+
   write(env: VcpuEnv | undefined, path: string, value: string): number | undefined {
     return replyErrno(this.request(env, xsRequest.write(path, value)));
   }

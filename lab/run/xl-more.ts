@@ -1,11 +1,12 @@
 // The rest of the lab's `xl` (./xl has list, pause, unpause, destroy, shutdown, sched-credit):
 // create (from a domain a scenario's timeline checked at load), vcpu-pin, vcpu-set,
-// vcpu-list, block-attach and block-detach, each printing what xl prints and failing with
+// vcpu-list, block-attach, block-detach and block-list, each printing what xl prints and failing with
 // xl's words. block-attach is the toolstack's half of hotplug (REFERENCE §5.2–5.3): the
 // frontend and backend directories at state 1 and a blkback, exactly as `xl create` adds a
 // disk; block-detach writes the backend's online=0 and state 5 (Closing) and, once the
 // frontend has walked to Closed (6), removes both directories and the backend. The PV kernel's
-// half (guests/kernel/pv.ts) connects and closes its blkfronts when it next waits.
+// half (guests/kernel/pv.ts) connects and closes its blkfronts when it takes the watch's
+// event. block-list shows where each disk's handshake stands, from the frontend's keys.
 import { XenbusState } from '../../hypervisor/public/io/xs_wire';
 import { setVcpuAffinity, setVcpuOnline } from '../../hypervisor/sched/hotplug';
 import type { Domain } from '../../hypervisor/domain';
@@ -118,6 +119,36 @@ export function xlBlockDetach(w: World, args: string[]): XlResult {
   };
   if (!remove()) watchUntil(w, `${fe}/state`, `xl-block-detach-${d.id}-${devid}`, remove);
   return done();
+}
+
+/** `xl block-list <domain>...`: each disk's frontend state, event channel and ring reference as
+ *  the frontend published them (-1 while it has not), and its backend's path. A name that is
+ *  no domain is reported and skipped, as xl does. */
+export function xlBlockList(w: World, args: string[]): XlResult {
+  const xs = w.dom0.xs;
+  const num = (v: string | undefined): string => (v !== undefined && /^[0-9]+$/.test(v) ? v : '-1');
+  // printf("%-5s %-3s %-6s %-5s %-6s %-8s %-30s\n"), the last column's padding left off
+  const row = (...cols: string[]): string => cols.map((c, i) => c.padEnd([5, 3, 6, 5, 6, 8, 0][i]!)).join(' ');
+  const lines = [row('Vdev', 'BE', 'handle', 'state', 'evt-ch', 'ring-ref', 'BE-path')];
+  const errors: string[] = [];
+  for (const ident of args) {
+    const d = findDomain(w, ident);
+    if (typeof d === 'string') {
+      errors.push(`${ident} is an invalid domain identifier`);
+      continue;
+    }
+    const dir = `/local/domain/${d.id}/device/vbd`;
+    for (const devid of (xs.directory(undefined, dir) ?? []).map(Number).sort((a, b) => a - b)) {
+      const fe = `${dir}/${devid}`;
+      const be = xs.read(undefined, `${fe}/backend`);
+      if (be === undefined) continue; // libxl_device_disk_getinfo fails: the disk is left out
+      const beId = /^\/local\/domain\/([0-9]+)\//.exec(be)?.[1] ?? '-1';
+      lines.push(row(String(devid), beId, String(d.id), num(xs.read(undefined, `${fe}/state`)), num(xs.read(undefined, `${fe}/event-channel`)), num(xs.read(undefined, `${fe}/ring-ref`)), be));
+    }
+  }
+  if (args.length === 0) return fail("'xl block-list' requires at least 1 argument.");
+  const output = lines.join('\n');
+  return errors.length > 0 ? { ok: true, output: `${output}\n${errors.join('\n')}` } : done(output);
 }
 
 function guestEntry(w: World, d: Domain) {

@@ -1,6 +1,6 @@
 // A small `xl` for the lab: the toolstack commands a scenario or a test can issue against a
 // running host (list, pause, unpause, destroy, shutdown, sched-credit here; create, vcpu-pin,
-// vcpu-set, vcpu-list, block-attach and block-detach in ./xl-more), with xl's output and
+// vcpu-set, vcpu-list, block-attach, block-detach and block-list in ./xl-more), with xl's output and
 // its wording for errors. The toolstack is dom0's business in Xen; in pvlab the lab drives
 // the hypervisor's domctl paths directly on dom0's behalf.
 import { errnoName } from '../../hypervisor/public/errno';
@@ -8,7 +8,7 @@ import { splitWords } from '../libvirt/virsh-args';
 import type { Domain as DomainSpec } from '../scenario/types';
 import { destroyGuest } from './toolstack';
 import type { World } from './world';
-import { xlBlockAttach, xlBlockDetach, xlCreate, xlVcpuList, xlVcpuPin, xlVcpuSet } from './xl-more';
+import { xlBlockAttach, xlBlockDetach, xlBlockList, xlCreate, xlVcpuList, xlVcpuPin, xlVcpuSet } from './xl-more';
 import { findDomain, pad, type XlResult } from './xl-common';
 
 export { findDomain, pad, type XlResult };
@@ -45,6 +45,8 @@ export function xl(w: World, command: string, opts: XlOptions = {}): XlResult {
       return xlBlockAttach(w, args);
     case 'block-detach':
       return xlBlockDetach(w, args);
+    case 'block-list':
+      return xlBlockList(w, args);
     default:
       return { ok: false, error: `xl: command not implemented: ${verb ?? ''}` };
   }

@@ -48,7 +48,7 @@ export function eventsOf(s: Scenario): readonly TimelineEvent[] {
   return s.events ?? [];
 }
 
-export const XL_VERBS = ['create', 'destroy', 'shutdown', 'pause', 'unpause', 'sched-credit', 'vcpu-pin', 'vcpu-set', 'block-attach', 'block-detach', 'list', 'vcpu-list'] as const;
+export const XL_VERBS = ['create', 'destroy', 'shutdown', 'pause', 'unpause', 'sched-credit', 'vcpu-pin', 'vcpu-set', 'block-attach', 'block-detach', 'block-list', 'list', 'vcpu-list'] as const;
 
 /** Checks an xl.cfg's domain as a scenario domain; a Domain, or the first problem. */
 export type DomainCheck = (entry: Record<string, unknown>) => { ok: true; domain: Domain } | { ok: false; message: string };

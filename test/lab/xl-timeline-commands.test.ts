@@ -147,6 +147,35 @@ domains:
     });
   }
 
+  it('block-list shows each disk\'s handshake from the frontend\'s keys, as libxl_device_disk_getinfo reads them', () => {
+    const w = host();
+    w.engine.run(200 * MS);
+    const xs = w.dom0.xs;
+    const fe = (devid: number, key: string) => xs.read(undefined, `/local/domain/1/device/vbd/${devid}/${key}`);
+    // xl's printf("%-5s %-3s %-6s %-5s %-6s %-8s %-30s\n", ...) header
+    const header = 'Vdev  BE  handle state evt-ch ring-ref BE-path';
+    expect(xl(w, "block-attach web 'phy:/dev/vg0/extra,xvdb,w'").ok).toBe(true);
+    // Right after the attach, the new frontend is at Initialising and has published nothing.
+    const before = xl(w, 'block-list web');
+    expect(before.ok && before.output.split('\n')).toEqual([
+      header,
+      `51712 0   1      4     ${fe(51712, 'event-channel')!.padEnd(6)} ${fe(51712, 'ring-ref')!.padEnd(8)} /local/domain/0/backend/vbd/1/51712`,
+      '51728 0   1      1     -1     -1       /local/domain/0/backend/vbd/1/51728',
+    ]);
+    w.engine.run(300 * MS);
+    const after = xl(w, 'block-list 1 nobody');
+    expect(after.ok && after.output.split('\n').slice(2)).toEqual([
+      `51728 0   1      4     ${fe(51728, 'event-channel')!.padEnd(6)} ${fe(51728, 'ring-ref')!.padEnd(8)} /local/domain/0/backend/vbd/1/51728`,
+      'nobody is an invalid domain identifier',
+    ]);
+    expect(Number(fe(51728, 'event-channel'))).toBeGreaterThan(0);
+    expect(xl(w, 'block-detach web xvdb').ok).toBe(true);
+    w.engine.run(320 * MS);
+    const gone = xl(w, 'block-list web');
+    expect(gone.ok && gone.output.split('\n').map((l) => l.split(' ')[0])).toEqual(['Vdev', '51712']);
+    expect(xl(w, 'block-list')).toEqual({ ok: false, error: "'xl block-list' requires at least 1 argument." });
+  });
+
   it('a detached disk that used persistent grants leaves none of its pages mapped or granted', () => {
     const w = buildWorld(scenarioFrom(`
 name: hotplug-persistent
