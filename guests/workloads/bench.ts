@@ -4,12 +4,12 @@
 // better) or a rate (higher is better). The lab's probe is called at each mark, so it can read
 // the counters that explain the score (exits, hypercalls, faults, switches) over exactly the
 // measured part.
-import { block, type GuestProgram, type VcpuEnv } from '../../hypervisor/public/guest';
+import { type GuestProgram, type VcpuEnv } from '../../hypervisor/public/guest';
 import type { RandomStream } from '../../hw/rng';
 import type { FileSystem } from '../kernel/fs';
 import type { GuestOs } from '../kernel/os';
 import type { KGen } from '../kernel/types';
-import type { Workload, WorkloadStats } from './workload';
+import { idleLoop, noInterrupts, type InterruptsFor, type Workload, type WorkloadStats } from './workload';
 
 export type Mark = 'start' | 'end';
 
@@ -81,6 +81,7 @@ export function benchWorkload(
   boot: (env: VcpuEnv) => KGen<{ os: GuestOs; fs: FileSystem | undefined } | string>,
   rng: RandomStream,
   probe: (m: Mark) => void = () => {},
+  interruptsFor: InterruptsFor = noInterrupts,
 ): Workload & { run: BenchRun; os(): GuestOs | undefined } {
   const run = new BenchRun(bench);
   let os: GuestOs | undefined;
@@ -90,7 +91,7 @@ export function benchWorkload(
     os: () => os,
     kernel: function* (env: VcpuEnv): GuestProgram {
       if (env.vcpu === 0) yield* runOn(env);
-      for (;;) yield block();
+      yield* idleLoop(interruptsFor(env)); // done: its kernel still takes what comes
     },
     stats: (): WorkloadStats => ({
       kind: bench.name, ops: run.ops, unit: run.unit, score: run.score, finished: run.done, error: run.error,

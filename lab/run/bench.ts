@@ -19,7 +19,7 @@ import { lmbench } from '../../guests/workloads/lmbench';
 import { oltp } from '../../guests/workloads/oltp';
 import { specint } from '../../guests/workloads/specint';
 import { web } from '../../guests/workloads/web';
-import type { Workload } from '../../guests/workloads/workload';
+import type { InterruptsFor, Workload } from '../../guests/workloads/workload';
 import type { BenchWorkloadSpec } from '../scenario/bench-workloads';
 import type { GuestEntry, World } from './world';
 
@@ -67,7 +67,7 @@ export function benchmarkOf(spec: BenchWorkloadSpec): OsBenchmark {
 }
 
 /** The workload of a guest running an OS benchmark. `bootKernel` is the world's. */
-export function benchFor(w: World, g: GuestEntry, spec: BenchWorkloadSpec, bootKernel: (g: GuestEntry, env: VcpuEnv) => KGen): Workload {
+export function benchFor(w: World, g: GuestEntry, spec: BenchWorkloadSpec, bootKernel: (g: GuestEntry, env: VcpuEnv) => KGen, interrupts?: InterruptsFor): Workload {
   let cache: BufferCache | undefined;
   let osCounters: (() => OsCounters) | undefined;
   const boot = function* (env: VcpuEnv): KGen<{ os: ReturnType<typeof bootOs>; fs: FileSystem | undefined } | string> {
@@ -90,7 +90,7 @@ export function benchFor(w: World, g: GuestEntry, spec: BenchWorkloadSpec, bootK
     handle.marks[m] = snapshot(w, g.domain, osCounters?.(), cache?.stats);
     if (m === 'end') handle.onEnd?.();
   };
-  const wl = benchWorkload(benchmarkOf(spec), boot, w.streams.stream(`workload/${g.domain.name}`), probe);
+  const wl = benchWorkload(benchmarkOf(spec), boot, w.streams.stream(`workload/${g.domain.name}`), probe, interrupts);
   const handle: BenchHandle = { run: wl.run, marks: {} };
   handles.set(g.domain, handle);
   return wl;

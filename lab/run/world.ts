@@ -231,7 +231,7 @@ function makeWorkload(w: World, g: GuestEntry, spec: WorkloadSpec): Workload {
     case 'dbench':
     case 'oltp':
     case 'web':
-      return benchFor(w, g, spec, bootKernel);
+      return benchFor(w, g, spec, bootKernel, interruptsFor(g));
     case 'fio': {
       // The verify pattern is the domain's own: were two guests' disks to overlap, verify would see it.
       const job = new FioJob({ rw: spec.rw, bs: spec.bs, iodepth: spec.iodepth, size: spec.size, verify: spec.verify, ops: spec.ops, rateIops: spec.rate_iops }, rng, streamSeed(w.scenario.seed, `fio/${g.domain.name}`));
