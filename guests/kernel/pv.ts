@@ -85,7 +85,7 @@ export class PvKernel implements XenbusHost {
     }
     const owed = this.takeOwed(); // settle() without a generator level of its own: every I/O waits here
     if (owed) yield owed;
-    if (this.hotplug.pending && !this.hotplug.busy) yield* this.rescanDisks();
+    if (this.hotplug.pending && !this.hotplug.busy) yield* this.rescanDisks(); // deferredWork(), inline
   }
 
   /** True when events wait for the kernel's vCPU (0, where its handlers are bound): its upcall
@@ -107,6 +107,12 @@ export class PvKernel implements XenbusHost {
     }
     const owed = this.takeOwed();
     if (owed) yield owed;
+    yield* this.deferredWork();
+  }
+
+  /** The work the handlers asked for that must be able to wait (Linux's xenwatch thread):
+   *  block hotplug, unless a rescan is already under way further up. */
+  *deferredWork(): KGen {
     if (this.hotplug.pending && !this.hotplug.busy) yield* this.rescanDisks();
   }
 

@@ -16,6 +16,7 @@ export function pvNetHost(k: PvKernel, net: NetCosts): NetHost {
     k.charge(k.costs.irqEntryNs);
     k.events.dispatch();
     yield* k.settle();
+    if (k.hotplug.pending) yield* k.deferredWork();
   };
   return {
     env: k.env,

@@ -121,7 +121,8 @@ domains:
   // (or burned) without ever running the upcall's handlers, so the watch on its vbd directory
   // fired into nothing and an attached disk stayed at state 1 for ever.
   // forkwait: an OS benchmark that has finished by then, its kernel idle
-  for (const workload of ['{kind: idle}', '{kind: cpu-periodic, burst: 2ms, period: 10ms}', '{kind: cpu-burn}', '{kind: forkwait, forks: 20}']) {
+  // ttcp: its network stack sleeps and takes events itself
+  for (const workload of ['{kind: idle}', '{kind: cpu-periodic, burst: 2ms, period: 10ms}', '{kind: cpu-burn}', '{kind: forkwait, forks: 20}', '{kind: ttcp, bytes: 64MiB}, vif: [bridge=xenbr0]']) {
     it(`a PV guest running ${workload} connects an attached disk and closes a detached one`, () => {
       const w = buildWorld(scenarioFrom(`
 name: hotplug-cpu
