@@ -8,15 +8,20 @@ import type { DGen } from '../../dom0/kernel';
 
 const MS = 1_000_000;
 
-describe('work deferred to a sleeping dom0', () => {
-  it('wakes vCPU 0, which runs it within microseconds', () => {
-    const w = buildWorld(scenarioFrom(`
+/** Dom0 and one idle guest: after boot nothing wakes dom0 by itself. */
+function quietHost() {
+  return buildWorld(scenarioFrom(`
 name: dom0-wake
 duration: 1s
 host: {pcpus: 2, memory: 4096}
 domains:
   - {name: quiet, memory: 256, workload: {kind: idle}}
 `));
+}
+
+describe('work deferred to a sleeping dom0', () => {
+  it('wakes vCPU 0, which runs it within microseconds', () => {
+    const w = quietHost();
     w.engine.run(200 * MS);
     const dom0 = w.dom0.domain.vcpus[0]!;
     expect(dom0.blocked).toBe(true);
@@ -34,13 +39,7 @@ domains:
   });
 
   it('raises no wake-up when a vCPU is awake to run it (work queued by dom0\'s own handlers)', () => {
-    const w = buildWorld(scenarioFrom(`
-name: dom0-wake-busy
-duration: 1s
-host: {pcpus: 2, memory: 4096}
-domains:
-  - {name: quiet, memory: 256, workload: {kind: idle}}
-`));
+    const w = quietHost();
     w.engine.run(200 * MS);
     const upcalls = w.dom0.kernel.stats.upcalls;
     const order: string[] = [];
