@@ -46,12 +46,15 @@ export class Vcpu implements Handler {
   /** Hypervisor time owed by hypercalls made since the last op, burned before the next. */
   hvOwedNs = 0;
   lastResult = 0;
-  /** Its current operation is a computation (which resumes with EVENTS_DUE or 0). */
-  computing = false;
-  /** An upcall was flagged while it was not blocked. Xen would interrupt it (an IPI, then the
-   *  bounce into its callback on the way back to the guest); pvlab tells its program when the
-   *  computation ends, and the kernel takes the upcall then. Cleared as it enters one. */
+  /** An upcall was flagged while it was not blocked (Xen sends it an IPI): an interruptible
+   *  computation is cut short for its upcall handler. Cleared as it enters an upcall. */
   eventsDue = false;
+  /** The current operation is an interruptible computation. */
+  interruptible = false;
+  /** Its kernel's event callback (VcpuEnv.setUpcallHandler). */
+  upcallHandler: (() => GuestProgram) | undefined;
+  /** While the handler runs: the program and computation it interrupted. */
+  interruptedCtx: { program: GuestProgram; remainingNs: number; mode: CpuMode } | undefined;
   /** An operation waiting for the owed hypervisor time to be paid first. */
   pendingOp: GuestOp | number | undefined;
   blockTimerAt = -1;

@@ -4,7 +4,7 @@
 import type { Domain } from './domain';
 import type { GrantDomain } from './grant';
 import type { Hypervisor } from './hypervisor';
-import type { VcpuEnv } from './public/guest';
+import type { GuestProgram, VcpuEnv } from './public/guest';
 import type { GuestNote } from './public/notes';
 import { isUpcallPending } from './public/event_channel';
 import { DEFAULT_MAX_GRANT_FRAMES, DEFAULT_MAX_MAPTRACK_FRAMES } from './public/grant_table';
@@ -70,6 +70,10 @@ export class GuestVcpuEnv implements VcpuEnv {
 
   upcallPending(): boolean {
     return isUpcallPending(this.d.sharedInfo, this.v.id);
+  }
+
+  setUpcallHandler(handler: (() => GuestProgram) | undefined): void {
+    this.v.upcallHandler = handler;
   }
 
   get sharedInfo(): Uint8Array {

@@ -5,8 +5,8 @@
 // vCPU 0 and sleeps in SCHEDOP_block whenever it waits; each event upcall is dispatched to
 // the handler bound to its port, and the CPU time handlers used is charged as kernel time.
 // A watch on its vbd directory makes it connect disks attached later and close those the
-// toolstack takes away (block hotplug) when it takes the watch's event: as it wakes, or, if
-// it is computing, when the computation ends (`interrupted`, `takeInterrupt`).
+// toolstack takes away (block hotplug) when it takes the watch's event: as it wakes, or, in
+// a cpu workload's computation, at once, as the vCPU's event callback (`takeInterrupt`).
 import type { KernelCosts } from '../../hw/platforms/profile';
 import { block, compute, type GuestOp, type VcpuEnv } from '../../hypervisor/public/guest';
 import { PortDispatch } from '../../hypervisor/public/evtchn_dispatch';
@@ -96,9 +96,10 @@ export class PvKernel implements XenbusHost {
     return isUpcallPending(this.si, 0) || anySelected(this.si, 0);
   }
 
-  /** Takes them on a running vCPU: enters the upcall if it is flagged (SCHEDOP_block with an
-   *  event pending returns at once, into the callback), runs the handlers, spends their time,
-   *  then does the hotplug work they asked for. */
+  /** Takes them: enters the upcall if it is still flagged (SCHEDOP_block with an event pending
+   *  returns at once, into the callback), runs the handlers, spends their time, then does the
+   *  hotplug work they asked for. It is also the vCPU's event callback while a cpu workload
+   *  runs (../../lab/run/world.ts), which Xen enters having cleared the flag. */
   *takeInterrupt(): KGen {
     if (isUpcallPending(this.si, 0)) yield block(this.env.now());
     if (this.events.dispatch() > 0) {

@@ -1,27 +1,25 @@
 // CPU workloads: `cpu-burn` (always runnable, like a compute-bound job), `cpu-periodic`
 // (compute a burst, then block until the next period: the shape of an interactive or
 // I/O-bound guest), and `idle` (blocks forever).
-import { block, compute, EVENTS_DUE, type GuestProgram, type VcpuEnv } from '../../hypervisor/public/guest';
+import { block, interruptible, type GuestProgram, type VcpuEnv } from '../../hypervisor/public/guest';
 import type { RandomStream } from '../../hw/rng';
 import { noInterrupts, idleLoop, type InterruptsFor, type Workload, type WorkloadStats } from './workload';
 
 /** The unit cpu-burn counts its work in: one millisecond of guest CPU. */
 const BURN_UNIT_NS = 1_000_000;
 
-/** `interruptsFor` gives each vCPU its kernel's way of taking events. A busy vCPU takes those
- *  that arrived during a unit of work when the unit ends (within 1 ms), not at once by IPI as
- *  a real one is interrupted. */
+/** `interruptsFor` gives each vCPU its kernel's way of taking events. The work itself is user
+ *  code an event interrupts: a PV kernel's handler runs at once, and the work goes on. */
 export function cpuBurn(interruptsFor: InterruptsFor = noInterrupts): Workload {
   let ops = 0;
   return {
     kind: 'cpu-burn',
     kernel: function* (env: VcpuEnv): GuestProgram {
-      const unit = compute(BURN_UNIT_NS);
-      const k = interruptsFor(env);
+      const unit = interruptible(BURN_UNIT_NS);
+      interruptsFor(env);
       for (;;) {
-        const due = yield unit;
+        yield unit;
         ops++;
-        if (due === EVENTS_DUE && k.interrupted()) yield* k.takeInterrupt();
       }
     },
     stats: (): WorkloadStats => ({ kind: 'cpu-burn', ops, unit: 'ms of CPU' }),
@@ -41,13 +39,12 @@ export function cpuPeriodic(opts: PeriodicOptions, rng: RandomStream, interrupts
   return {
     kind: 'cpu-periodic',
     kernel: function* (env: VcpuEnv): GuestProgram {
-      const burst = compute(opts.burstNs);
+      const burst = interruptible(opts.burstNs);
       const k = interruptsFor(env);
       let periodStart = env.now();
       for (;;) {
-        const due = yield burst;
+        yield burst;
         ops++;
-        if (due === EVENTS_DUE && k.interrupted()) yield* k.takeInterrupt();
         const stretch = opts.jitter > 0 ? 1 + opts.jitter * (2 * rng.float() - 1) : 1;
         const next = periodStart + Math.round(opts.periodNs * stretch);
         if (next > env.now()) {

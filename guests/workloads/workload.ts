@@ -18,9 +18,10 @@ export interface Workload {
   stats(): WorkloadStats;
 }
 
-/** What a workload's vCPU asks of its kernel when a computation ends with events due and
- *  after it wakes: are there events to take, and take them. A PV kernel's vCPU 0, where its
- *  handlers are bound, runs them (a xenstore watch's event: a disk attached). Other vCPUs,
+/** How a workload's vCPU takes events. Asking for it (`InterruptsFor`) registers the kernel's
+ *  upcall handler with the hypervisor, so interruptible work is interrupted for it; after a
+ *  sleep the workload asks whether events came and takes them. A PV kernel's vCPU 0, where
+ *  its handlers are bound, runs them (a xenstore watch's event: a disk attached). Other vCPUs,
  *  and native or HVM kernels, whose interrupts stay latched until a driver waits for them,
  *  have none to take here. */
 export interface Interrupts {

@@ -9,11 +9,12 @@ import type { GuestNote } from './notes';
 export type CpuMode = 'user' | 'kernel';
 
 export type GuestOp =
-  /** Occupy the vCPU for `ns` of running time (it may be preempted and resumed). Resumes
-   *  with EVENTS_DUE when an upcall was flagged for the vCPU meanwhile and it has not entered
-   *  it (a PV kernel takes it now: Xen would have interrupted the computation), else 0; so
-   *  does a plain number. */
-  | { readonly op: 'compute'; readonly ns: number; readonly mode: CpuMode }
+  /** Occupy the vCPU for `ns` of running time (it may be preempted and resumed). An
+   *  `interruptible` computation (user code) is interrupted by an event for the vCPU when its
+   *  kernel has registered an upcall handler (`VcpuEnv.setUpcallHandler`): Xen bounces the
+   *  vCPU into the handler, which runs to its end, and the computation then goes on where it
+   *  stopped. */
+  | { readonly op: 'compute'; readonly ns: number; readonly mode: CpuMode; readonly interruptible?: boolean }
   /** SCHEDOP_block: sleep until an event is pending; with `until`, a one-shot timer
    *  (set_timer_op) raises VIRQ_TIMER at that absolute time. Resumes with the wake time. */
   | { readonly op: 'block'; readonly until?: number }
@@ -39,9 +40,6 @@ export type GuestOp =
  *  prot-fault: a protection fault delivered to the process as a signal; tlb-miss: a page walk. */
 export type MmuOpKind = 'pte-write' | 'cr3' | 'invlpg' | 'page-fault' | 'prot-fault' | 'tlb-miss';
 
-/** What a computation resumes with when an upcall waits for the vCPU (see `compute`). */
-export const EVENTS_DUE = 1;
-
 export type GuestProgram = Generator<GuestOp | number, void, number>;
 
 /** The synchronous side of a vCPU: what kernel code can call between yields. */
@@ -55,6 +53,10 @@ export interface VcpuEnv {
   hypercall(nr: number, ...args: unknown[]): number;
   /** True when an event upcall is pending for this vCPU (evtchn_upcall_pending). */
   upcallPending(): boolean;
+  /** CALLBACKOP_register's event callback, as a program: an event for the vCPU while it runs an
+   *  interruptible computation makes Xen clear evtchn_upcall_pending and bounce the vCPU into
+   *  a run of `handler()` at once (its own events wait until it ends). Undefined unregisters. */
+  setUpcallHandler(handler: (() => GuestProgram) | undefined): void;
   /** The domain's shared_info page: event-channel pending/mask bits and vcpu_info. */
   readonly sharedInfo: Uint8Array;
   /** Pages of the domain's own pseudo-physical memory. */
@@ -83,6 +85,8 @@ export interface VcpuEnv {
 export type GuestKernel = (env: VcpuEnv) => GuestProgram;
 
 export const compute = (ns: number, mode: CpuMode = 'user'): GuestOp => ({ op: 'compute', ns, mode });
+/** User code an event may interrupt (see `compute`). */
+export const interruptible = (ns: number): GuestOp => ({ op: 'compute', ns, mode: 'user', interruptible: true });
 export const block = (until?: number): GuestOp => (until === undefined ? BLOCK : { op: 'block', until });
 export const YIELD: GuestOp = { op: 'yield' };
 export const pio = (dir: 'in' | 'out', addr: number, size: 1 | 2 | 4, value = 0): GuestOp => ({ op: 'io', space: 'pio', dir, addr, size, value });
@@ -105,6 +109,7 @@ export function malformedGuestOp(op: unknown): string | undefined {
   switch (o['op']) {
     case 'compute':
       if (!isTime(o['ns'])) return `compute for ${String(o['ns'])} ns`;
+      if (o['interruptible'] !== undefined && typeof o['interruptible'] !== 'boolean') return `compute, interruptible ${String(o['interruptible'])}`;
       return o['mode'] === 'user' || o['mode'] === 'kernel' ? undefined : `compute in mode ${String(o['mode'])}`;
     case 'block':
       return o['until'] === undefined || isTime(o['until']) ? undefined : `block until ${String(o['until'])}`;

@@ -8,7 +8,7 @@
 // where something must happen: the debts are paid, or the slice ends.
 import { Timer, type Engine, type Handler } from '../../hw/engine';
 import type { PlatformProfile } from '../../hw/platforms/profile';
-import { EVENTS_DUE, malformedGuestOp, type GuestOp } from '../public/guest';
+import { malformedGuestOp, type GuestOp } from '../public/guest';
 import type { Trace, SchedReason } from '../trace';
 import type { Runstate } from '../public/xen';
 import type { Vcpu } from '../vcpu';
@@ -146,7 +146,12 @@ export class SchedulingCore implements SchedCore {
   /** An event arrived for `v`: wake it if it is blocked in SCHEDOP_block. */
   kick(v: Vcpu): void {
     if (!v.blocked) {
-      v.eventsDue = true; // its computation resumes with EVENTS_DUE
+      v.eventsDue = true;
+      // Xen's IPI: a vCPU running interruptible code stops now, for its upcall handler.
+      if (v.interruptible && v.upcallHandler && v.runstate === 'running') {
+        const pc = this.pcpus[v.processor]!;
+        if (pc.current === v && pc.runTimer.deadline !== this.engine.now) pc.runTimer.set(this.engine.now);
+      }
       return;
     }
     v.blocked = false;
@@ -241,6 +246,7 @@ export class SchedulingCore implements SchedCore {
   /** Advances `v`'s program until it has time to burn, then arms the run timer. */
   private continueVcpu(pc: PcpuState, v: Vcpu): void {
     for (let guard = 0; guard < 1_000_000; guard++) {
+      if (v.eventsDue && v.interruptible) this.interrupt(v);
       if (pc.overheadNs > 0 || v.hvOwedNs > 0 || v.remainingNs > 0) {
         const end = pc.segStart + pc.overheadNs + v.hvOwedNs + v.remainingNs;
         pc.runTimer.set(Math.min(end, pc.sliceEnd));
@@ -257,12 +263,35 @@ export class SchedulingCore implements SchedCore {
     this.schedule(pc, 'offline');
   }
 
+  /** Bounces `v`, in an interruptible computation with an upcall due, into its upcall handler
+   *  (Xen's event callback), keeping what it interrupted to resume when the handler ends. */
+  private interrupt(v: Vcpu): void {
+    v.eventsDue = false;
+    if (!v.upcallHandler || v.interruptedCtx || !this.hooks.eventsPending(v)) return;
+    v.interruptedCtx = { program: v.program!, remainingNs: v.remainingNs, mode: v.mode };
+    v.remainingNs = 0;
+    v.interruptible = false;
+    this.hooks.enterUpcall(v);
+    v.program = v.upcallHandler();
+    v.lastResult = 0;
+  }
+
   /** Takes the program's next operation. Returns 'run' when there is time to burn,
    *  otherwise why the vCPU leaves the pCPU. */
   private nextOp(v: Vcpu): 'run' | SchedReason {
     if (v.pendingOp !== undefined) return this.apply(v, v.pendingOp);
-    const r = v.program!.next(v.computing ? (v.eventsDue ? EVENTS_DUE : 0) : v.lastResult);
+    const r = v.program!.next(v.lastResult);
     if (r.done) {
+      const ctx = v.interruptedCtx;
+      if (ctx) { // the handler has returned: the interrupted computation goes on
+        v.interruptedCtx = undefined;
+        v.program = ctx.program;
+        v.remainingNs = ctx.remainingNs;
+        v.mode = ctx.mode;
+        v.interruptible = true;
+        v.lastResult = 0;
+        return 'run';
+      }
       v.down = true;
       return 'offline';
     }
@@ -288,10 +317,10 @@ export class SchedulingCore implements SchedCore {
     if (typeof op === 'number') {
       v.remainingNs = v.domain.hvm?.accel === 'tcg' ? op * this.profile.virt.tcgSlowdown : op;
       v.mode = 'user';
-      v.computing = true;
+      v.interruptible = false;
       return 'run';
     }
-    v.computing = op.op === 'compute';
+    v.interruptible = op.op === 'compute' && op.interruptible === true;
     switch (op.op) {
       case 'compute':
         // Under pure emulation every guest instruction is interpreted: the same work takes longer.

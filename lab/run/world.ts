@@ -264,11 +264,16 @@ function makeWorkload(w: World, g: GuestEntry, spec: WorkloadSpec): Workload {
 }
 
 /** How the guest's workloads take events (../../guests/workloads/workload.ts): on a PV
- *  kernel's vCPU 0, where its handlers are bound, through the kernel. */
+ *  kernel's vCPU 0, where its handlers are bound, through the kernel, whose handler is then
+ *  the vCPU's event callback. */
 function interruptsFor(g: GuestEntry): InterruptsFor {
   const k = g.kernel;
   if (!k) return noInterrupts;
-  return (env) => (env.vcpu === 0 ? k : NO_INTERRUPTS);
+  return (env) => {
+    if (env.vcpu !== 0) return NO_INTERRUPTS;
+    env.setUpcallHandler(() => k.takeInterrupt());
+    return k;
+  };
 }
 
 function ioKernel(k: PvKernel | NativeKernel, env: VcpuEnv): IoKernel {
