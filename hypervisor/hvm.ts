@@ -62,8 +62,8 @@ export function hvmIo(hv: Hypervisor, v: Vcpu, op: GuestOp & { op: 'io' }): numb
   const c = hv.profile;
   if (!h) return allOnes(op.size);
   switch (h.accel) {
-    case 'bare':
-      v.remainingNs += c.devices.ioAccessNs;
+    case 'bare': // a real device: a read or a port access waits for the bus, an MMIO write is posted
+      v.remainingNs += op.space === 'mmio' && op.dir === 'out' ? c.devices.mmioWriteNs : c.devices.ioAccessNs;
       v.mode = 'kernel';
       return direct(h, op);
     case 'tcg':

@@ -110,6 +110,11 @@ export const modern: PlatformProfile = {
     // Adams & Agesen, ASPLOS 2006: `in` from a chipset port, natively, 3209 cycles on a
     // 3.8 GHz Pentium 4 = 844 ns. It is a bus round trip, so it is kept as time, not cycles.
     ioAccessNs: 844,
+    // Derived (no COSTS.md row): an MMIO write is a posted transaction, so only the store's way
+    // out of the core is paid, not the round trip above. Consecutive uncached MMIO writes
+    // leave an Intel server core 50-300 ns apart (Intel community forum, "Why do MemReq TLPs
+    // take 100s nanoseconds to be generated after MMIO writes?", 2020): 150 ns (assumed).
+    mmioWriteNs: 150,
     // Derived: QEMU takes the ioreq in user space (two context switches, 895 cycles each,
     // Dune, OSDI 2012) and runs the device's handler (~1000 cycles): ~2800 cycles.
     dmAccessNs: cycles(2800, GHZ),

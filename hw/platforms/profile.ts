@@ -67,8 +67,12 @@ export interface VirtCosts {
 
 /** Devices: register accesses on real hardware, and their emulation in a device model. */
 export interface DeviceCosts {
-  /** One port or MMIO register access to a real device (a bus round trip). */
+  /** One port access, or MMIO read, of a real device: a bus round trip the CPU waits for. */
   readonly ioAccessNs: number;
+  /** One MMIO register write to a real device. A memory write on PCI and PCIe is posted (no
+   *  completion comes back), so the CPU waits only for the store to leave it; a driver that must
+   *  know the write arrived follows it with a read (Linux's E1000_WRITE_FLUSH), paid as a read. */
+  readonly mmioWriteNs: number;
   /** The device model's work for one trapped access (decode, dispatch, emulate, answer). */
   readonly dmAccessNs: number;
   /** The device model's work to complete an I/O (its AIO callback, raising the IRQ). */

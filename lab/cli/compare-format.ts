@@ -36,7 +36,8 @@ the handlers its vCPU threads run after each exit to user space).`;
 
 /** The one-screen explanation `npm start` prints under its table. */
 export const START_EXPLANATION = `What this shows: the same 4 KiB random-read job, one request at a time, on one disk.
-- native: the unmodified kernel on bare hardware; each register access is a bus round trip.
+- native: the unmodified kernel on bare hardware; each register read is a bus round trip
+  (writes are posted).
 - pv: the guest knows it is virtualized; blkfront puts requests on a shared ring and sends one
   event per request at iodepth 1 — no device register is ever touched, so 0 exits. Its data
   goes through pages dom0 mapped once and keeps (persistent grants), copied by the guest.
