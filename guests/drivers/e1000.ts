@@ -11,6 +11,14 @@
 //   re-enable  write IMS, flush (read STATUS)                                     2
 //
 // so about 6 accesses per interrupt-completed packet; moderation and batching spread them.
+//
+// Interrupt moderation follows the driver's InterruptThrottleRate parameter: 0 leaves ITR off,
+// 100 or more programs that many interrupts per second, and 1 (dynamic) or 3 (dynamic
+// conservative) let the driver pick the rate after each interrupt from the traffic it just
+// handled, as the dynamic modes of Linux's e1000 (7.3.x on) do: 70,000 interrupts per second
+// while a frame or two of small packets come at a time, 20,000 for mixed traffic, 4,000 once
+// full-sized frames move in bulk; the conservative mode never goes above 20,000. A change of
+// rate is one more register write (an ITR write, in the interrupt's operation).
 import { DriverIo, type IoStep } from './io';
 import type { NicHost } from './nic';
 import type { NetDevice, TxFrame } from '../net/netdev';
@@ -20,11 +28,37 @@ import type { Mac } from '../../hw/net/frame';
 export interface E1000Config {
   readonly mmio: number;
   readonly irq: number;
-  /** InterruptThrottleRate: interrupts per second at most; 0 = no moderation. */
+  /** InterruptThrottleRate: 0 = no moderation, 1 = dynamic, 3 = dynamic conservative, or
+   *  interrupts per second at most (100 or more). */
   readonly itr: number;
 }
 
-export const E1000_DEFAULT: E1000Config = { mmio: 0xfeb8_0000, irq: 10, itr: 0 };
+/** InterruptThrottleRate's dynamic modes. */
+export const ITR_DYNAMIC = 1;
+export const ITR_DYNAMIC_CONSERVATIVE = 3;
+/** The rates of the dynamic modes' traffic classes: lowest latency, low latency, bulk. */
+export const ITR_CLASS_RATES = [70_000, 20_000, 4_000] as const;
+const LOWEST = 0;
+const LOW = 1;
+const BULK = 2;
+/** Where the dynamic modes start: low latency. */
+const ITR_START_CLASS = LOW;
+
+/**
+ * The traffic class of what one interrupt's poll handled in one direction (frames and bytes),
+ * given the class in force. Full-sized frames in quantity are bulk; a frame or two of small
+ * packets are latency traffic; bulk holds while traffic stays heavy, and otherwise it is low.
+ */
+export function trafficClass(current: number, frames: number, bytes: number): number {
+  if (frames === 0) return current;
+  const avg = bytes / frames;
+  if (bytes > 10_000 && avg > 1_200) return BULK;
+  if (current === BULK && bytes > 6_000) return BULK;
+  if (frames <= 2 && bytes < 512) return LOWEST;
+  return LOW;
+}
+
+export const E1000_DEFAULT: E1000Config = { mmio: 0xfeb8_0000, irq: 10, itr: ITR_DYNAMIC };
 
 const R = {
   ctrl: 0x0000, status: 0x0008, eerd: 0x0014, icr: 0x00c0, itr: 0x00c4, ims: 0x00d0, imc: 0x00d8, rctl: 0x0100,
@@ -84,6 +118,10 @@ export class E1000Driver implements NetDevice {
   private rxPartial: Uint8Array[] = [];
   /** Between ack and rearm: register accesses count toward the interrupt's operation. */
   private inIrq = false;
+  /** The dynamic modes: the class in force, and what this interrupt's polls handled. */
+  private itrClass = ITR_START_CLASS;
+  private irqTx = { frames: 0, bytes: 0 };
+  private irqRx = { frames: 0, bytes: 0 };
 
   constructor(private readonly host: NicHost, readonly cfg: E1000Config = E1000_DEFAULT) {
     const names = new Map<number, string>(Object.entries(R).map(([k, v]) => [cfg.mmio + v, k.toUpperCase()]));
@@ -106,7 +144,7 @@ export class E1000Driver implements NetDevice {
     this.mac = [0, 1, 2].reduce((m, w) => m * 65536 + (((eeprom[w]! & 0xff) << 8) | (eeprom[w]! >>> 8)), 0);
     yield* this.setupTx();
     yield* this.setupRx();
-    if (this.cfg.itr > 0) yield* d.mmw(this.reg(R.itr), Math.round(1e9 / (this.cfg.itr * 256)));
+    if (this.interruptRate > 0) yield* d.mmw(this.reg(R.itr), itrInterval(this.interruptRate));
     yield* d.mmw(this.reg(R.ctrl), CTRL_SLU);
     yield* d.mmr(this.reg(R.icr));
     yield* d.mmw(this.reg(R.ims), IMS_ENABLE);
@@ -221,11 +259,38 @@ export class E1000Driver implements NetDevice {
     return frames.out;
   }
 
+  /** The interrupt rate in force, per second (0: unmoderated). */
+  get interruptRate(): number {
+    return this.dynamic ? this.classRate(this.itrClass) : this.cfg.itr;
+  }
+
+  private get dynamic(): boolean {
+    return this.cfg.itr === ITR_DYNAMIC || this.cfg.itr === ITR_DYNAMIC_CONSERVATIVE;
+  }
+
+  private classRate(c: number): number {
+    return ITR_CLASS_RATES[this.cfg.itr === ITR_DYNAMIC_CONSERVATIVE ? Math.max(c, LOW) : c]!;
+  }
+
   *rearm(): IoStep<void> {
+    if (this.dynamic) yield* this.retune();
     yield* this.dio.mmw(this.reg(R.ims), IMS_ENABLE);
     yield* this.dio.mmr(this.reg(R.status));
     this.inIrq = false;
     this.dio.end('irq');
+  }
+
+  /** The dynamic modes, at the end of an interrupt's polls: the class of what they handled
+   *  (the busier direction's), and ITR rewritten if its rate changes. */
+  private *retune(): IoStep<void> {
+    const tx = this.irqTx;
+    const rx = this.irqRx;
+    const next = Math.max(trafficClass(this.itrClass, tx.frames, tx.bytes), trafficClass(this.itrClass, rx.frames, rx.bytes));
+    tx.frames = tx.bytes = rx.frames = rx.bytes = 0;
+    const rate = this.classRate(next);
+    const was = this.classRate(this.itrClass);
+    this.itrClass = next;
+    if (rate !== was) yield* this.dio.mmw(this.reg(R.itr), itrInterval(rate));
   }
 
   /** Frees every frame whose last descriptor the NIC wrote back with DD. */
@@ -236,6 +301,8 @@ export class E1000Driver implements NetDevice {
       if (!(sta & TXD_DD)) return;
       this.outstanding.shift();
       this.txInUse -= o.descs;
+      this.irqTx.frames++;
+      this.irqTx.bytes += o.frame.bytes;
       o.frame.done();
     }
   }
@@ -273,6 +340,8 @@ export class E1000Driver implements NetDevice {
     }
     this.stats.rxFrames++;
     this.stats.rxBytes += total;
+    this.irqRx.frames++;
+    this.irqRx.bytes += total;
     out.push(f);
   }
 
@@ -281,4 +350,9 @@ export class E1000Driver implements NetDevice {
     this.dio.end('probe');
     return false;
   }
+}
+
+/** ITR's value for `rate` interrupts per second: the interval in units of 256 ns. */
+function itrInterval(rate: number): number {
+  return Math.round(1e9 / (rate * 256));
 }

@@ -8,8 +8,8 @@
 
 import { z } from 'zod';
 import { BENCH_WORKLOADS } from './bench-workloads';
-import { bool, duration, field, integer, oneOf, optional, real, size, strict, text } from './fields';
-import { formatDuration, formatSize, KiB, MiB, MS } from './units';
+import { bool, duration, field, integer, oneOf, optional, real, size, strict, text, type Parser } from './fields';
+import { fail, formatDuration, formatSize, KiB, MiB, MS } from './units';
 
 /** Spins on the CPU forever: the classic CPU hog. */
 export const cpuBurnWorkload = strict({ kind: z.literal('cpu-burn') });
@@ -90,8 +90,14 @@ export const hostileWorkload = strict({
 const netPeer = optional(text(/^[A-Za-z0-9_.-]+$/, 'the name of another domain'));
 /** The guest interface's MTU (`ifconfig eth0 mtu N`); the link's when absent. */
 const netMtu = optional(integer(576, 9000));
-/** The e1000 driver's InterruptThrottleRate, interrupts per second; 0 = no moderation. */
-const netItr = field(integer(0, 1_000_000), 0);
+/** The e1000 driver's InterruptThrottleRate: 0 (off), 1 (dynamic, the default here), 3 (dynamic
+ *  conservative, Linux's default), or a fixed rate of at least 100 interrupts per second. */
+const itrValue: Parser<number> = (v) => {
+  const r = integer(0, 1_000_000)(v);
+  if (!r.ok || r.value <= 1 || r.value === 3 || r.value >= 100) return r;
+  return fail(`must be 0 (no moderation), 1 (dynamic), 3 (dynamic conservative) or at least 100 interrupts per second (got ${r.value})`);
+};
+const netItr = field(itrValue, 1);
 
 /** ttcp: bulk TCP, `transmit` to a sink, `receive` from a source, or `sink` for one sender. */
 export const ttcpWorkload = strict({
