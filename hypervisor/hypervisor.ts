@@ -297,7 +297,7 @@ export class Hypervisor {
   }
 
   /** The guest enters its event upcall: the handler clears evtchn_upcall_pending first. */
-  private enterUpcall(v: Vcpu): void {
+  enterUpcall(v: Vcpu): void {
     setUpcallPending(v.domain.sharedInfo, v.id, false);
     // A PV guest is bounced into its event callback; an HVM guest gets the interrupt injected
     // at the VM entry its HLT exit already paid for; a native CPU just takes the interrupt.

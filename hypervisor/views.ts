@@ -72,6 +72,12 @@ export class GuestVcpuEnv implements VcpuEnv {
     return isUpcallPending(this.d.sharedInfo, this.v.id);
   }
 
+  takeUpcall(): boolean {
+    if (!isUpcallPending(this.d.sharedInfo, this.v.id)) return false;
+    this.hv.enterUpcall(this.v);
+    return true;
+  }
+
   setUpcallHandler(handler: (() => GuestProgram) | undefined): void {
     this.v.upcallHandler = handler;
   }

@@ -96,12 +96,12 @@ export class PvKernel implements XenbusHost {
     return isUpcallPending(this.si, 0) || anySelected(this.si, 0);
   }
 
-  /** Takes them: enters the upcall if it is still flagged (SCHEDOP_block with an event pending
-   *  returns at once, into the callback), runs the handlers, spends their time, then does the
-   *  hotplug work they asked for. It is also the vCPU's event callback while a cpu workload
-   *  runs (../../lab/run/world.ts), which Xen enters having cleared the flag. */
+  /** Takes them: enters the upcall if it is still flagged (Xen's bounce into the callback),
+   *  runs the handlers, spends their time, then does the hotplug work they asked for. It is
+   *  also the vCPU's event callback while a cpu workload runs (../../lab/run/world.ts), which
+   *  Xen enters having cleared the flag. */
   *takeInterrupt(): KGen {
-    if (isUpcallPending(this.si, 0)) yield block(this.env.now());
+    this.env.takeUpcall();
     if (this.events.dispatch() > 0) {
       this.upcalls++;
       this.charge(this.costs.irqEntryNs);

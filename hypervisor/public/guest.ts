@@ -53,6 +53,10 @@ export interface VcpuEnv {
   hypercall(nr: number, ...args: unknown[]): number;
   /** True when an event upcall is pending for this vCPU (evtchn_upcall_pending). */
   upcallPending(): boolean;
+  /** The upcall flagged while the vCPU ran, taken now: Xen bounces a vCPU with
+   *  evtchn_upcall_pending set into its event callback as it returns to the guest, clearing the
+   *  flag, and the bounce is hypervisor time. False (and no cost) when none is pending. */
+  takeUpcall(): boolean;
   /** CALLBACKOP_register's event callback, as a program: an event for the vCPU while it runs an
    *  interruptible computation makes Xen clear evtchn_upcall_pending and bounce the vCPU into
    *  a run of `handler()` at once (its own events wait until it ends). Undefined unregisters. */
