@@ -8,11 +8,12 @@ import { boostIo, creditCaps, dom0Bottleneck } from './defs/sched';
 import { forkStorm } from './defs/memory';
 import { hostileGuest } from './defs/robust';
 import { xenVsKvm } from './defs/kvm';
+import { interruptModeration } from './defs/net';
 
 export const LESSONS: readonly LessonSpec[] = [
   pvVsHvm, vmexitAnatomy, ringBatching, grantMapVsCopy, eventChannels, xenbusHandshake,
   creditCaps, boostIo, dom0Bottleneck, forkStorm, accelerators, tcgFallback, pvhvm, hostileGuest,
-  xenVsKvm,
+  xenVsKvm, interruptModeration,
 ];
 
 export function lessonSpec(name: string): LessonSpec | undefined {
