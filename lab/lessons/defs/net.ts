@@ -5,6 +5,8 @@ import { netperfRrWorkload, ttcpWorkload } from '../../scenario/workload';
 import type { Scenario } from '../../scenario/types';
 import type { RunOutcome } from '../../run/runner';
 import { dom, fig, per, withDomain, type Figure, type LessonSpec } from '../lesson';
+import { E1000Driver } from '../../../guests/drivers/e1000';
+import { E1000 } from '../../../hw/devices/e1000';
 
 const GUEST = 'web';
 
@@ -17,12 +19,18 @@ function job(kind: 'ttcp' | 'netperf-rr', itr: number): (s: Scenario) => Scenari
 /** The e1000 driver's own counts: register accesses after its probe (each one a VM exit),
  *  interrupts taken, and the packets its stack moved. */
 function nic(o: RunOutcome): { accesses: number; interrupts: number; packets: number } {
-  const g = o.world.guests.find((x) => x.domain.name === GUEST)!;
-  const stack = g.net!.stack!;
-  const dev = stack.dev as unknown as { dio: { perOp: Map<string, { accesses: number }> }; stats: { interrupts: number } };
+  const stack = guestNet(o).stack!;
+  const dev = stack.dev;
+  if (!(dev instanceof E1000Driver)) throw new Error(`${GUEST} has no e1000 driver`);
   let accesses = 0;
   for (const [op, t] of dev.dio.perOp) if (op !== 'probe') accesses += t.accesses;
   return { accesses, interrupts: dev.stats.interrupts, packets: stack.stats.framesIn + stack.stats.framesOut };
+}
+
+function guestNet(o: RunOutcome) {
+  const net = o.world.guests.find((x) => x.domain.name === GUEST)?.net;
+  if (!net) throw new Error(`${GUEST} has no network`);
+  return net;
 }
 
 const score = (o: RunOutcome): number => Number(dom(o, GUEST).workload['score'] ?? 0);
@@ -36,7 +44,8 @@ function what(o: RunOutcome): string {
 
 /** The interrupts per second the NIC's ITR register allows at the end of the run (0: no limit). */
 function itrRate(o: RunOutcome): number {
-  const device = o.world.guests.find((x) => x.domain.name === GUEST)!.net!.device as unknown as { inspect(): { itr: number } };
+  const device = guestNet(o).device;
+  if (!(device instanceof E1000)) throw new Error(`${GUEST} has no e1000`);
   const itr = device.inspect().itr;
   return itr > 0 ? 1e9 / (itr * 256) : 0;
 }
