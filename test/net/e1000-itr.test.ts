@@ -5,7 +5,7 @@
 // interval in 256 ns units, and the driver's choice is read from there.
 import { describe, expect, it } from 'vitest';
 import { ITR_CLASS_RATES, trafficClass } from '../../guests/drivers/e1000';
-import type { E1000 } from '../../hw/devices/e1000';
+import { E1000 } from '../../hw/devices/e1000';
 import { baseScenario } from '../../lab/compare';
 import { ScenarioError } from '../../lab/scenario';
 import { runNet } from './helpers';
@@ -14,7 +14,9 @@ import { runNet } from './helpers';
 const itrFor = (rate: number): number => Math.round(1e9 / (rate * 256));
 
 function nicItr(o: ReturnType<typeof runNet>): number {
-  return (o.g.net!.device as E1000).inspect().itr;
+  const device = o.g.net!.device;
+  if (!(device instanceof E1000)) throw new Error('the guest has no e1000');
+  return device.inspect().itr;
 }
 
 /** The job's score: transactions or megabits per second. */
