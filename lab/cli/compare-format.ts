@@ -34,9 +34,8 @@ export const KVM_COLUMNS = `kvm rows run on a KVM host: no dom0 — "dom0 CPU" i
 host kernel time (vhost, QEMU's system calls), device model is QEMU in user space (its I/O thread, and
 the handlers its vCPU threads run after each exit to user space).`;
 
-/** The one-screen explanation `npm start` prints under its table. */
-export const START_EXPLANATION = `What this shows: the same 4 KiB random-read job, one request at a time, on one disk.
-- native: the unmodified kernel on bare hardware; each register read is a bus round trip
+/** What each mode's row means for a disk job (fio), the one `npm start` explains. */
+const DISK_MODES = `- native: the unmodified kernel on bare hardware; each register read is a bus round trip
   (writes are posted).
 - pv: the guest knows it is virtualized; blkfront puts requests on a shared ring and sends one
   event per request at iodepth 1 — no device register is ever touched, so 0 exits. Its data
@@ -54,4 +53,57 @@ export const START_EXPLANATION = `What this shows: the same 4 KiB random-read jo
   (ioeventfd, ~20 us), the completion an interrupt injected through an irqfd.
 Try: pvlab compare fio rw=randread bs=4k iodepth=32   or   pvlab compare cpu-burn
 `;
+
+/** What each mode's row means for a network job (ttcp, netperf-rr, udp-flood). */
+const NET_EXPLANATION = `What this shows: the same network job, to a peer beyond the machine's NIC, under each mode.
+- native: the unmodified kernel drives the machine's NIC (an e1000) itself; its driver moderates
+  interrupts (itr=1, dynamic, unless you give itr=), and each register read is a bus round trip.
+- pv: netfront puts frames on shared rings, with no device register to touch (0 exits) and a
+  notification only when netback asked for one; netback copies them (grant copy) to dom0's
+  bridge and NIC driver, which run on dom0's vCPUs, beside the guest's.
+- hvm / hvm-rtl8139: the unmodified kernel's e1000 (or rtl8139) driver under VT-x: every register
+  access is a VM exit and an ioreq to QEMU in dom0, whose tap hands the frames to the bridge.
+- bt: binary translation: the same device models, reached through callouts instead of exits.
+- tcg: pure emulation: no exits, but every guest instruction is interpreted.
+- pvhvm / pvh: hardware-virtualized containers running netfront: the PV path, plus a VMCALL exit
+  per hypercall.
+- kvm: the same e1000 in QEMU on a KVM host: each exit returns to QEMU in user space.
+- kvm-virtio / kvm-vhost: virtio-net, served by QEMU's I/O thread or by a vhost-net worker in the
+  host kernel; kicks are ioeventfds, interrupts irqfds.
+Try: pvlab compare ttcp itr=0 --modes native,pv,hvm   or   pvlab run interrupt-moderation
+`;
+
+/** What each mode's row means for a job that mostly computes (cpu-burn, a benchmark, a scenario's guest). */
+const CPU_EXPLANATION = `What this shows: the same job under each mode; what differs is how the guest's privileged
+work is done.
+- native: the unmodified kernel on bare hardware.
+- pv: the kernel runs deprivileged: its page-table updates, system calls it cannot take directly
+  and interrupts go through Xen (the hypercalls per operation).
+- hvm: VT-x with nested paging: user and kernel code run directly, and only what must trap exits.
+- bt: binary translation rewrites the kernel's sensitive instructions; user code runs directly.
+- tcg: pure emulation: every guest instruction is interpreted, several times slower.
+- pvhvm / pvh: hardware-virtualized containers with PV drivers: the hvm numbers for computation.
+- kvm / kvm-virtio: the same guest on a KVM host, its vCPUs threads of a QEMU process that the
+  host's CFS schedules.
+Try: pvlab compare --suite lmbench   or   pvlab run accelerators
+`;
+
+const NET_KINDS = new Set(['ttcp', 'netperf-rr', 'udp-flood']);
+
+/**
+ * The explanation `--explain` prints under the table, for the job the comparison ran: its
+ * workload's kind and the table's first line (fio's options are read from it).
+ */
+export function compareExplanation(kind: string, workload: string): string {
+  if (NET_KINDS.has(kind)) return NET_EXPLANATION;
+  if (kind !== 'fio') return CPU_EXPLANATION;
+  const opt = (key: string): string | undefined => new RegExp(`\\b${key}=(\\S+)`).exec(workload)?.[1];
+  const bs = Number(opt('bs') ?? 4096);
+  const rw = opt('rw') ?? 'randread';
+  const depth = Number(opt('iodepth') ?? 1);
+  const size = bs % 1024 === 0 ? `${bs / 1024} KiB` : `${bs}-byte`;
+  const kindOf: Record<string, string> = { randread: 'random-read', randwrite: 'random-write', read: 'sequential-read', write: 'sequential-write', rw: 'read-write' };
+  const inFlight = depth === 1 ? 'one request at a time' : `${depth} requests in flight`;
+  return `What this shows: the same ${size} ${kindOf[rw] ?? rw} job, ${inFlight}, on one disk.\n${DISK_MODES}`;
+}
 

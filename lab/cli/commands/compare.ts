@@ -7,7 +7,7 @@ import { TraceRecorder } from '../../export/recorder';
 import { comparePage, modeView, type ModeView } from '../../html/compare-page';
 import { writePage } from '../../html/page';
 import { COMMAND_LINE, ScenarioError } from '../../scenario/index';
-import { renderCompare, START_EXPLANATION } from '../compare-format';
+import { compareExplanation, renderCompare } from '../compare-format';
 import { compareCsv } from '../csv';
 import { eventsOf, Progress, watchRun } from '../progress';
 import { checkOutputPaths, formatOf, loadInput, printWall } from './common';
@@ -59,7 +59,7 @@ function cmdCompare(what: string | undefined, pairs: string[], opts: CompareOpti
   if (opts.html) writePage(opts.html, comparePage(result, runs));
   const out = format === 'json' ? JSON.stringify(result, null, 2) + '\n' : format === 'csv' ? compareCsv(result) : renderCompare(result) + '\n';
   process.stdout.write(out);
-  if (opts.explain && format === 'table') process.stdout.write('\n' + START_EXPLANATION);
+  if (opts.explain && format === 'table') process.stdout.write('\n' + compareExplanation(input.workload?.kind ?? input.scenario?.domains[0]?.workload.kind ?? 'fio', result.workload));
   printWall(`${result.rows.length} runs in ${((performance.now() - t0) / 1000).toFixed(2)} s wall`);
 }
 
