@@ -73,7 +73,7 @@ export class GuestVcpuEnv implements VcpuEnv {
   }
 
   takeUpcall(): boolean {
-    if (!isUpcallPending(this.d.sharedInfo, this.v.id)) return false;
+    if (!this.upcallPending()) return false;
     this.hv.enterUpcall(this.v);
     return true;
   }

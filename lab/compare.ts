@@ -7,6 +7,7 @@ import type { Domain as DomainSpec } from './scenario/types';
 import { runScenario, type RunHooks, type RunOutcome } from './run/runner';
 import type { RunReport, DomainReport } from './run/report';
 import type { World } from './run/world';
+import { isNetKind } from './run/net-workload';
 import { onHostFor, vcpuThreadHandlerNs } from './compare-kvm';
 
 export const MODES = ['native', 'pv', 'hvm', 'hvm-ahci', 'hvm-rtl8139', 'bt', 'tcg', 'pvhvm', 'pvh', 'kvm', 'kvm-virtio', 'kvm-vhost'] as const;
@@ -14,7 +15,6 @@ export type CompareMode = (typeof MODES)[number];
 export const DEFAULT_MODES: CompareMode[] = ['native', 'pv', 'hvm', 'hvm-ahci', 'bt', 'tcg', 'pvhvm', 'pvh', 'kvm', 'kvm-virtio'];
 /** For network workloads: the HVM rows are e1000 (the native kernel's driver) and rtl8139 (Xen's default model). */
 export const NET_DEFAULT_MODES: CompareMode[] = ['native', 'pv', 'hvm', 'hvm-rtl8139', 'bt', 'tcg', 'pvhvm', 'pvh', 'kvm', 'kvm-virtio', 'kvm-vhost'];
-const NET_KINDS = ['ttcp', 'netperf-rr', 'udp-flood'];
 
 export interface CompareRow {
   mode: CompareMode;
@@ -74,7 +74,7 @@ domains:
     vcpus: 1
     memory: 512
     disk: ['format=raw, vdev=xvda, access=rw, target=/dev/vg0/guest']
-${NET_KINDS.includes(w.kind) ? "    vif: ['bridge=xenbr0']\n" : ''}`;
+${isNetKind(w.kind) ? "    vif: ['bridge=xenbr0']\n" : ''}`;
   const at = (...rest: string[]) => ['domains', 0, 'workload', ...rest];
   const settings: Setting[] = [
     { key: 'workload', path: at(), text: w.kind, label: w.kind, value: { kind: w.kind, ...(w.kind === 'fio' ? DEFAULT_FIO : {}) } },
@@ -130,7 +130,7 @@ export interface CompareHooks {
 
 export function compare(input: CompareInput, hooks: CompareHooks = {}): CompareResult {
   const base = baseScenario(input);
-  const modes = input.modes ?? (NET_KINDS.includes(base.domains[0]?.workload.kind ?? '') ? NET_DEFAULT_MODES : DEFAULT_MODES);
+  const modes = input.modes ?? (isNetKind(base.domains[0]?.workload.kind ?? '') ? NET_DEFAULT_MODES : DEFAULT_MODES);
   const rows = modes.map((m, i) => {
     const outcome = runScenario(withMode(base, m, input.platform), hooks.run?.(m, i));
     hooks.done?.(m, outcome);

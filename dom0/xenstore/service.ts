@@ -6,7 +6,7 @@
 // waiting for room in its ring, its requests stay unread and watch events for it are dropped.
 import type { VcpuEnv } from '../../hypervisor/public/guest';
 import { evtchnClose, evtchnSend } from '../../hypervisor/public/calls';
-import { decodeMessage, encodeMessage, parseWatchEvent, xsRequest, type XsMessage, replyErrno, fromUtf8, XS } from '../../hypervisor/public/io/xs_wire';
+import { decodeMessage, encodeMessage, parseWatchEvent, xsRequest, type XsMessage, replyErrno, fromUtf8, directoryNames, XS } from '../../hypervisor/public/io/xs_wire';
 import { XsServerEnd } from '../../ringbuf/xsring';
 import type { DGen, Dom0Kernel } from '../kernel';
 import { Xenstored } from './xenstored';
@@ -136,10 +136,7 @@ export class XenstoreService {
   /** The children of `path`, in xenstored's order; undefined if it does not exist. */
   directory(env: VcpuEnv | undefined, path: string): string[] | undefined {
     const r = this.request(env, xsRequest.directory(path));
-    if (replyErrno(r) !== undefined) return undefined;
-    const names = fromUtf8(r.payload).split('\0');
-    names.pop(); // each name ends with a NUL
-    return names;
+    return replyErrno(r) === undefined ? directoryNames(r.payload) : undefined;
   }
 
   write(env: VcpuEnv | undefined, path: string, value: string): number | undefined {

@@ -6,7 +6,7 @@
 import { evtchnSend } from '../../hypervisor/public/calls';
 import type { VcpuEnv } from '../../hypervisor/public/guest';
 import {
-  XS, decodeMessage, encodeMessage, fromUtf8, joinStrings, parseWatchEvent, replyErrno, utf8, xsMessage, type XsMessage,
+  XS, decodeMessage, directoryNames, encodeMessage, fromUtf8, joinStrings, parseWatchEvent, replyErrno, utf8, xsMessage, type XsMessage,
 } from '../../hypervisor/public/io/xs_wire';
 import { XENSTORE_RING_SIZE, XsClientEnd } from '../../ringbuf/xsring';
 import { EAGAIN } from '../../hypervisor/public/errno';
@@ -97,7 +97,7 @@ export class XenbusClient {
   *directory(path: string): KGen<string[]> {
     const r = yield* this.request(XS.DIRECTORY, joinStrings([path]));
     if (replyErrno(r) !== undefined) return [];
-    return fromUtf8(r.payload).split('\0').filter((s) => s.length > 0);
+    return directoryNames(r.payload);
   }
 
   *watch(path: string, token: string, cb: WatchCallback): KGen<number | undefined> {

@@ -1,6 +1,7 @@
 // The comparison as a terminal table: one row per mode, the score and how it compares with
 // native, the counts per operation that explain it, and where the CPU time went.
 import type { CompareResult } from '../compare';
+import { isNetKind } from '../run/net-workload';
 import { pad } from '../run/xl';
 import { fmtNs } from './format';
 
@@ -88,14 +89,12 @@ work is done.
 Try: pvlab compare --suite lmbench   or   pvlab run accelerators
 `;
 
-const NET_KINDS = new Set(['ttcp', 'netperf-rr', 'udp-flood']);
-
 /**
  * The explanation `--explain` prints under the table, for the job the comparison ran: its
  * workload's kind and the table's first line (fio's options are read from it).
  */
 export function compareExplanation(kind: string, workload: string): string {
-  if (NET_KINDS.has(kind)) return NET_EXPLANATION;
+  if (isNetKind(kind)) return NET_EXPLANATION;
   if (kind !== 'fio') return CPU_EXPLANATION;
   const opt = (key: string): string | undefined => new RegExp(`\\b${key}=(\\S+)`).exec(workload)?.[1];
   const bs = Number(opt('bs') ?? 4096);

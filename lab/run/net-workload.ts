@@ -20,8 +20,13 @@ import type { GuestEntry, World } from './world';
 export const NET_KINDS = ['ttcp', 'netperf-rr', 'udp-flood'] as const;
 export type NetSpec = Extract<WorkloadSpec, { kind: (typeof NET_KINDS)[number] }>;
 
+/** A network workload's kind (ttcp, netperf-rr, udp-flood)? */
+export function isNetKind(kind: string): boolean {
+  return (NET_KINDS as readonly string[]).includes(kind);
+}
+
 export function isNetSpec(spec: WorkloadSpec): spec is NetSpec {
-  return (NET_KINDS as readonly string[]).includes(spec.kind);
+  return isNetKind(spec.kind);
 }
 
 function makeJob(w: World, g: GuestEntry, spec: NetSpec): NetJob {

@@ -125,6 +125,7 @@ export function xlBlockDetach(w: World, args: string[]): XlResult {
  *  the frontend published them (-1 while it has not), and its backend's path. A name that is
  *  no domain is reported and skipped, as xl does. */
 export function xlBlockList(w: World, args: string[]): XlResult {
+  if (args.length === 0) return fail("'xl block-list' requires at least 1 argument.");
   const xs = w.dom0.xs;
   const num = (v: string | undefined): string => (v !== undefined && /^[0-9]+$/.test(v) ? v : '-1');
   // printf("%-5s %-3s %-6s %-5s %-6s %-8s %-30s\n"), the last column's padding left off
@@ -146,7 +147,6 @@ export function xlBlockList(w: World, args: string[]): XlResult {
       lines.push(row(String(devid), beId, String(d.id), num(xs.read(undefined, `${fe}/state`)), num(xs.read(undefined, `${fe}/event-channel`)), num(xs.read(undefined, `${fe}/ring-ref`)), be));
     }
   }
-  if (args.length === 0) return fail("'xl block-list' requires at least 1 argument.");
   const output = lines.join('\n');
   return errors.length > 0 ? { ok: true, output: `${output}\n${errors.join('\n')}` } : done(output);
 }

@@ -148,6 +148,11 @@ export function latin1Bytes(s: string): Uint8Array {
 export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const fromUtf8 = (b: Uint8Array): string => new TextDecoder().decode(b);
 
+/** The names of XS_DIRECTORY's reply: each child's name, followed by a NUL. */
+export function directoryNames(payload: Uint8Array): string[] {
+  return fromUtf8(payload).split('\0').filter((s) => s.length > 0);
+}
+
 /** The NUL-terminated strings at the front of a payload, as byte strings. Bytes after the last
  *  NUL are not a string and are ignored (xenstored's get_strings does the same). */
 export function splitStrings(payload: Uint8Array): string[] {
