@@ -108,7 +108,7 @@ export class EventChannels {
     const rid = remoteDom === DOMID_SELF ? caller : remoteDom;
     const rt = this.table(rid);
     if (lt === undefined || rt === undefined) return -ESRCH;
-    if (lt.lowestFree() < 0) return -ENOSPC;
+    if (lt.freePort() < 0) return -ENOSPC;
     const listening = rt.valid(remotePort) && rt.state[remotePort] === ECS.unbound;
     if (!listening || rt.remoteDom[remotePort] !== caller) return -EINVAL;
     const lport = lt.take();
@@ -248,7 +248,7 @@ export class EventChannels {
   openPorts(dom: number): { port: number; info: EvtchnStatusInfo }[] {
     const t = this.table(dom);
     const out: { port: number; info: EvtchnStatusInfo }[] = [];
-    for (let p = RESERVED_PORT + 1; t !== undefined && p < t.limit; p++) {
+    for (let p = RESERVED_PORT + 1; t !== undefined && p < t.validPorts; p++) {
       if (t.state[p] !== ECS.free) out.push({ port: p, info: this.status(dom, dom, p).info! });
     }
     return out;
@@ -260,7 +260,7 @@ export class EventChannels {
     for (const t of this.byId) {
       if (t === undefined) continue;
       if (t.state[RESERVED_PORT] !== ECS.reserved || t.isFree(RESERVED_PORT)) out.push(`dom${t.id}: port 0 not reserved`);
-      for (let p = 1; p < t.limit; p++) this.checkPort(t, p, out);
+      for (let p = 1; p < t.validPorts; p++) this.checkPort(t, p, out);
       this.checkVirqSlots(t, out);
       this.checkFreePorts(t, out);
     }
@@ -327,7 +327,7 @@ export class EventChannels {
   }
 
   private closeAll(t: PortTable): void {
-    for (let p = RESERVED_PORT + 1; p < t.limit; p++) {
+    for (let p = RESERVED_PORT + 1; p < t.validPorts; p++) {
       if (t.state[p] !== ECS.free) this.closePort(t, p);
     }
   }

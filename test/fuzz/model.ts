@@ -19,6 +19,9 @@ export interface ModelDomain {
   privileged: boolean;
   memFrames: number;
   ports: Map<number, PortState>;
+  /** Ports in allocated buckets of 64 (Xen's valid_evtchns): one bucket at first, one more each
+   *  time the lowest free port lies past them, never fewer. */
+  validPorts: number;
   grantFrames: number;
   entries: Map<number, Entry>;
   /** This domain's live mappings, by handle. */
@@ -29,7 +32,7 @@ export class Model {
   readonly doms = new Map<number, ModelDomain>();
 
   add(id: number, privileged: boolean, memFrames: number, grantFrames: number): void {
-    this.doms.set(id, { id, privileged, memFrames, ports: new Map(), grantFrames, entries: new Map(), handles: new Map() });
+    this.doms.set(id, { id, privileged, memFrames, ports: new Map(), validPorts: 64, grantFrames, entries: new Map(), handles: new Map() });
   }
 
   private self(c: number, d: number): number {
@@ -37,7 +40,11 @@ export class Model {
   }
 
   private lowestFree(d: ModelDomain): number {
-    for (let p = 1; p < EVTCHN_2L_NR_CHANNELS; p++) if (!d.ports.has(p)) return p;
+    for (let p = 1; p < EVTCHN_2L_NR_CHANNELS; p++) {
+      if (d.ports.has(p)) continue;
+      d.validPorts = Math.max(d.validPorts, (Math.floor(p / 64) + 1) * 64);
+      return p;
+    }
     return -1;
   }
 
@@ -81,13 +88,13 @@ export class Model {
     return p;
   }
 
-  private validPort(p: number): boolean {
-    return Number.isInteger(p) && p >= 0 && p < EVTCHN_2L_NR_CHANNELS;
+  private validPort(d: ModelDomain, p: number): boolean {
+    return Number.isInteger(p) && p >= 0 && p < d.validPorts;
   }
 
   close(c: number, port: number): number {
     const d = this.doms.get(c)!;
-    if (!this.validPort(port) || !d.ports.has(port)) return -EINVAL;
+    if (!this.validPort(d, port) || !d.ports.has(port)) return -EINVAL;
     this.closePort(d, port);
     return 0;
   }
@@ -99,18 +106,18 @@ export class Model {
   }
 
   send(c: number, port: number): number {
-    if (!this.validPort(port)) return -EINVAL;
-    return this.doms.get(c)!.ports.has(port) ? 0 : -EINVAL;
+    const d = this.doms.get(c)!;
+    return this.validPort(d, port) && d.ports.has(port) ? 0 : -EINVAL;
   }
 
-  unmask(_c: number, port: number): number {
-    return this.validPort(port) ? 0 : -EINVAL;
+  unmask(c: number, port: number): number {
+    return this.validPort(this.doms.get(c)!, port) ? 0 : -EINVAL;
   }
 
   status(c: number, dom: number, port: number): { rc: number; state?: PortState | 'closed' } {
     const t = this.target(c, dom);
     if (typeof t === 'number') return { rc: t };
-    if (!this.validPort(port)) return { rc: -EINVAL };
+    if (!this.validPort(t, port)) return { rc: -EINVAL };
     return { rc: 0, state: t.ports.get(port) ?? 'closed' };
   }
 

@@ -170,6 +170,40 @@ describe('EVTCHNOP_alloc_unbound', () => {
     expect(kicks).toEqual([[1, 1]]);
     expect(ev.checkInvariants()).toEqual([]);
   });
+
+  // Xen allocates a domain's struct evtchn in buckets of 64 ports, the first at domain creation
+  // and the next when get_free_port needs a port past them; port_is_valid is "below
+  // valid_evtchns", so a port of a bucket not yet allocated is -EINVAL even where a free port
+  // of an allocated bucket reports EVTCHNSTAT_closed.
+  it('ports come in buckets of 64: a port past the allocated buckets is not valid until its bucket is', () => {
+    const { ev, add } = lab();
+    add(1);
+    expect(ev.status(1, DOMID_SELF, 63)).toEqual({ rc: 0, info: { status: EVTCHNSTAT.closed, vcpu: 0 } });
+    expect(ev.status(1, DOMID_SELF, 64).rc).toBe(-EINVAL);
+    expect(ev.unmask(1, 64)).toBe(-EINVAL);
+    for (let p = 1; p < 64; p++) expect(ev.bindIpi(1, 0)).toBe(p);
+    expect(ev.unmask(1, 64)).toBe(-EINVAL);
+    expect(ev.bindIpi(1, 0)).toBe(64);
+    expect(ev.status(1, DOMID_SELF, 127).info?.status).toBe(EVTCHNSTAT.closed);
+    expect(ev.status(1, DOMID_SELF, 128).rc).toBe(-EINVAL);
+    // Closing every port gives no bucket back: valid_evtchns only grows.
+    expect(ev.reset(1, DOMID_SELF)).toBe(0);
+    expect(ev.unmask(1, 127)).toBe(0);
+    expect(ev.bindIpi(1, 0)).toBe(1);
+    expect(ev.checkInvariants()).toEqual([]);
+  });
+
+  it('a bind_interdomain that fails after finding a free port keeps the bucket it allocated', () => {
+    const { ev, add } = lab();
+    add(1);
+    add(2);
+    for (let p = 1; p < 64; p++) expect(ev.bindIpi(2, 0)).toBe(p);
+    const p1 = ev.allocUnbound(1, DOMID_SELF, DOMID_SELF); // reserved for dom1: dom2 may not bind it
+    expect(p1).toBe(1);
+    expect(ev.status(2, DOMID_SELF, 64).rc).toBe(-EINVAL);
+    expect(ev.bindInterdomain(2, 1, p1)).toBe(-EINVAL);
+    expect(ev.status(2, DOMID_SELF, 64)).toEqual({ rc: 0, info: { status: EVTCHNSTAT.closed, vcpu: 0 } });
+  });
 });
 
 describe('EVTCHNOP_bind_interdomain', () => {
