@@ -31,14 +31,19 @@ export function bump<K>(m: Map<K, number>, key: K, by = 1): number {
   return n;
 }
 
+/** Bytes of one ref's active record: four 8-bit pin counts, then the mapper's domid + 1 and the
+ *  pinned frame + 1 as 32-bit words (0 = not pinned), so that a fresh record needs no filling. */
+const ACT_BYTES = 12;
+const ACT_WORDS = ACT_BYTES / 4;
+
 /** A granter's table: its frames, plus Xen's private active record for each entry. */
 export class GrantTable {
   readonly frames: number[] = [];
   readonly pages: Uint8Array[] = [];
-  /** Pin counts, PIN_KINDS per ref; the mapper and frame of each pinned ref. */
-  pins = new Uint8Array(0);
-  actDomid = new Int32Array(0);
-  actMfn = new Int32Array(0);
+  /** The active records, one after another: a ref's pins, mapper and frame share a cache line
+   *  (Xen's struct active_grant_entry), and all of them one allocation. Two views of one buffer. */
+  private act = new Int32Array(0);
+  private pins = new Uint8Array(0);
   /** Set when the granter is destroyed; the table lives on while others still map its frames. */
   dead = false;
 
@@ -46,17 +51,26 @@ export class GrantTable {
 
   get nrEntries(): number { return this.frames.length * GRANT_ENTRIES_PER_FRAME; }
   validRef(ref: number): boolean { return Number.isInteger(ref) && ref >= 0 && ref < this.nrEntries; }
+  pinCount(ref: number, kind: number): number { return this.pins[ref * ACT_BYTES + kind]!; }
   pinSum(ref: number, kinds: number): number {
     let n = 0;
-    for (let k = 0; k < PIN_KINDS; k++) if (kinds & (1 << k)) n += this.pins[ref * PIN_KINDS + k]!;
+    for (let k = 0; k < PIN_KINDS; k++) if (kinds & (1 << k)) n += this.pins[ref * ACT_BYTES + k]!;
     return n;
   }
   pinOverflowed(ref: number): boolean {
-    for (let k = 0; k < PIN_KINDS; k++) if (this.pins[ref * PIN_KINDS + k]! >= PIN_OVERFLOW) return true;
+    for (let k = 0; k < PIN_KINDS; k++) if (this.pins[ref * ACT_BYTES + k]! >= PIN_OVERFLOW) return true;
     return false;
   }
   addPins(ref: number, kinds: number, by: 1 | -1): void {
-    for (let k = 0; k < PIN_KINDS; k++) if (kinds & (1 << k)) this.pins[ref * PIN_KINDS + k]! += by;
+    for (let k = 0; k < PIN_KINDS; k++) if (kinds & (1 << k)) this.pins[ref * ACT_BYTES + k]! += by;
+  }
+  /** The domain whose mappings pin `ref`, or NOT_PINNED. */
+  activeDomid(ref: number): number { return this.act[ref * ACT_WORDS + 1]! - 1; }
+  /** The frame `ref`'s pins are on, or NOT_PINNED. */
+  activeMfn(ref: number): number { return this.act[ref * ACT_WORDS + 2]! - 1; }
+  setActive(ref: number, domid: number, mfn: number): void {
+    this.act[ref * ACT_WORDS + 1] = domid + 1;
+    this.act[ref * ACT_WORDS + 2] = mfn + 1;
   }
 
   /**
@@ -67,25 +81,23 @@ export class GrantTable {
    */
   mappedFrames(): Set<number> {
     const out = new Set<number>();
-    for (let ref = 0; ref < this.actMfn.length; ref++) if (this.actMfn[ref] !== NOT_PINNED && this.pinSum(ref, ALL_KINDS) > 0) out.add(this.actMfn[ref]!);
+    for (let ref = 0; ref < this.nrEntries; ref++) if (this.activeMfn(ref) !== NOT_PINNED && this.pinSum(ref, ALL_KINDS) > 0) out.add(this.activeMfn(ref));
     return out;
   }
 
   /** True while a pinned ref of this table points at `mfn`. */
   mapsFrame(mfn: number): boolean {
-    for (let ref = 0; ref < this.actMfn.length; ref++) if (this.actMfn[ref] === mfn && this.pinSum(ref, ALL_KINDS) > 0) return true;
+    for (let ref = 0; ref < this.nrEntries; ref++) if (this.activeMfn(ref) === mfn && this.pinSum(ref, ALL_KINDS) > 0) return true;
     return false;
   }
 
   addFrames(mfns: number[], pages: Uint8Array[]): void {
     this.frames.push(...mfns);
     this.pages.push(...pages);
-    const pins = new Uint8Array(this.nrEntries * PIN_KINDS);
-    pins.set(this.pins);
-    this.pins = pins;
-    const grow = (old: Int32Array) => { const a = new Int32Array(this.nrEntries).fill(NOT_PINNED); a.set(old); return a; };
-    this.actDomid = grow(this.actDomid);
-    this.actMfn = grow(this.actMfn);
+    const act = new Int32Array(this.nrEntries * ACT_WORDS);
+    act.set(this.act);
+    this.act = act;
+    this.pins = new Uint8Array(act.buffer);
   }
 
   /** Sets or clears GTF_reading/GTF_writing in the guest-visible entry (not once dead). */

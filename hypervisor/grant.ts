@@ -206,14 +206,14 @@ export class GrantTables {
     const out: string[] = [];
     const want = new Map<GrantTable, Expected>();
     const expect = (t: GrantTable): Expected =>
-      want.get(t) ?? want.set(t, { pins: new Uint16Array(t.pins.length), mfns: new Map() }).get(t)!;
+      want.get(t) ?? want.set(t, { pins: new Uint16Array(t.nrEntries * PIN_KINDS), mfns: new Map() }).get(t)!;
     for (const s of this.doms.values()) expect(s.table);
     for (const [id, s] of this.doms) {
       if (s.table.dead || s.maptrack.live !== s.maptrack.handles().length) out.push(`dom${id}: bookkeeping wrong`);
       for (const h of s.maptrack.handles()) {
         const m = s.maptrack.get(h)!;
         const w = expect(m.table);
-        const act = m.table.actDomid[m.ref] === id && m.table.actMfn[m.ref] === m.mfn;
+        const act = m.table.activeDomid(m.ref) === id && m.table.activeMfn(m.ref) === m.mfn;
         if (!act) out.push(`dom${id} handle ${h}: active record of ${m.table.domid}:${m.ref} disagrees`);
         for (let k = 0; k < PIN_KINDS; k++) if (m.kinds & (1 << k)) w.pins[m.ref * PIN_KINDS + k]!++;
         bump(w.mfns, m.mfn);
@@ -267,14 +267,14 @@ export class GrantTables {
    */
   private claim(t: GrantTable, g: GrantDomain, caller: number, ref: number, readonly: boolean): number | GrantRejection {
     const pinned = t.pinSum(ref, ALL_KINDS) > 0;
-    if (pinned && t.actDomid[ref] !== caller) return reject('pinned-by-other-domid');
+    if (pinned && t.activeDomid(ref) !== caller) return reject('pinned-by-other-domid');
     if (pinned && t.pinOverflowed(ref)) return reject('pin-overflow');
-    if (pinned && (readonly || t.pinSum(ref, WRITE_KINDS) > 0)) return t.actMfn[ref]!;
+    if (pinned && (readonly || t.pinSum(ref, WRITE_KINDS) > 0)) return t.activeMfn(ref);
     const e = readGrantEntry(t.pages, ref)!;
     if ((e.flags & GTF_type_mask) !== GTF_permit_access) return reject('not-permit-access');
     if (e.domid !== caller) return reject('wrong-domid');
     if (!readonly && (e.flags & GTF_readonly) !== 0) return reject('readonly-violation');
-    return pinned ? t.actMfn[ref]! : this.frameOf(g, e.frame);
+    return pinned ? t.activeMfn(ref) : this.frameOf(g, e.frame);
   }
 
   /** A gfn of `g` as a machine frame that really is `g`'s RAM. */
@@ -288,8 +288,7 @@ export class GrantTables {
   /** Takes the pins of a new mapping and marks the entry in use (Xen's bounded CMPXCHG). */
   private pin(m: Mapping, mapper: number, readonly: boolean): void {
     m.table.addPins(m.ref, m.kinds, 1);
-    m.table.actDomid[m.ref] = mapper;
-    m.table.actMfn[m.ref] = m.mfn;
+    m.table.setActive(m.ref, mapper, m.mfn);
     m.table.updateStatus(m.ref, GTF_reading | (readonly ? 0 : GTF_writing), 0);
   }
 
@@ -301,8 +300,7 @@ export class GrantTables {
     if (t.pinSum(ref, WRITE_KINDS) === 0) t.updateStatus(ref, 0, GTF_writing);
     if (t.pinSum(ref, ALL_KINDS) === 0) {
       t.updateStatus(ref, 0, GTF_reading);
-      t.actDomid[ref] = NOT_PINNED;
-      t.actMfn[ref] = NOT_PINNED;
+      t.setActive(ref, NOT_PINNED, NOT_PINNED);
     }
     if (t.dead && !t.mapsFrame(mfn) && this.zombieFrames.delete(mfn) && this.deps.memory.owner(mfn) === t.domid) {
       this.deps.memory.free(mfn);
@@ -372,13 +370,13 @@ export class GrantTables {
 interface Expected { pins: Uint16Array; mfns: Map<number, number> }
 
 function checkTable(t: GrantTable, want: Expected, out: string[]): void {
-  for (let i = 0; i < t.pins.length; i++) {
-    if (t.pins[i] === want.pins[i]) continue;
-    out.push(`dom${t.domid} ref ${Math.floor(i / PIN_KINDS)}: pin count ${t.pins[i]}, ${want.pins[i]} mappings`);
+  for (let i = 0; i < t.nrEntries * PIN_KINDS; i++) {
+    const have = t.pinCount(Math.floor(i / PIN_KINDS), i % PIN_KINDS);
+    if (have !== want.pins[i]) out.push(`dom${t.domid} ref ${Math.floor(i / PIN_KINDS)}: pin count ${have}, ${want.pins[i]} mappings`);
   }
   for (let ref = 0; ref < t.nrEntries; ref++) {
     const pinned = t.pinSum(ref, ALL_KINDS) > 0;
-    if (pinned !== (t.actDomid[ref] !== NOT_PINNED)) out.push(`dom${t.domid} ref ${ref}: active record disagrees with pins`);
+    if (pinned !== (t.activeDomid(ref) !== NOT_PINNED)) out.push(`dom${t.domid} ref ${ref}: active record disagrees with pins`);
   }
   const have = t.mappedFrames();
   const same = have.size === want.mfns.size && [...want.mfns.keys()].every((mfn) => have.has(mfn));
