@@ -7,6 +7,11 @@ export const PAGE_SIZE = 4096;
 export const PAGE_SHIFT = 12;
 /** Owner value of a frame nobody holds. */
 export const FREE = -1;
+/** Frames whose bytes are carved, on first touch, out of one buffer of an owner's. */
+const PAGES_PER_SLAB = 8;
+
+/** The buffer an owner's pages are being carved from, and how many of its pages are in use. */
+interface Slab { buffer: ArrayBuffer; next: number; live: number }
 
 export class MachineMemory {
   readonly totalFrames: number;
@@ -14,6 +19,12 @@ export class MachineMemory {
    *  written, and the OS backs only the part frames have been allocated from. */
   private readonly owners: Int32Array;
   private readonly pages = new Map<number, Uint8Array>();
+  /** Per owner, the slab its next materialized page comes from. A buffer of its own per page
+   *  costs an allocation, a zero-fill and V8's external-memory accounting each; carving eight
+   *  at a time keeps a domain's pages together and the count of buffers down. A slab is freed
+   *  by the GC once none of its pages is referenced; a freed page's part is never handed out
+   *  again, so that nobody still holding a page can write into another domain's frame. */
+  private readonly slabs = new Map<number, Slab>();
   private readonly freeList: number[] = [];
   private nextUnused = 0;
   private used = 0;
@@ -47,6 +58,9 @@ export class MachineMemory {
   /** Returns a frame to the free pool; its contents are scrubbed, as Xen scrubs freed pages. */
   free(mfn: number): void {
     if (this.owners[mfn] === 0) return;
+    const page = this.pages.get(mfn);
+    const slab = this.slabs.get(this.owners[mfn]! - 1);
+    if (page !== undefined && slab !== undefined && page.buffer === slab.buffer && --slab.live === 0) this.slabs.delete(this.owners[mfn]! - 1);
     this.owners[mfn] = 0;
     this.pages.delete(mfn);
     this.freeList.push(mfn);
@@ -65,10 +79,20 @@ export class MachineMemory {
   page(mfn: number): Uint8Array {
     let p = this.pages.get(mfn);
     if (p === undefined) {
-      p = new Uint8Array(PAGE_SIZE);
+      p = this.carve(this.owners[mfn]! - 1);
       this.pages.set(mfn, p);
     }
     return p;
+  }
+
+  private carve(owner: number): Uint8Array {
+    let slab = this.slabs.get(owner);
+    if (slab === undefined || slab.next === PAGES_PER_SLAB) {
+      slab = { buffer: new ArrayBuffer(PAGES_PER_SLAB * PAGE_SIZE), next: 0, live: 0 };
+      this.slabs.set(owner, slab);
+    }
+    slab.live++;
+    return new Uint8Array(slab.buffer, PAGE_SIZE * slab.next++, PAGE_SIZE);
   }
 
   /** How many frames have bytes behind them (for tests of laziness and of teardown). */
