@@ -26,7 +26,8 @@ import {
   VIRTIO_BLK_F_SEG_MAX, VIRTIO_BLK_OUTHDR_BYTES, VIRTIO_BLK_S_IOERR, VIRTIO_BLK_S_OK, VIRTIO_BLK_S_UNSUPP, VIRTIO_BLK_SECTOR,
   VIRTIO_BLK_T_FLUSH, VIRTIO_BLK_T_GET_ID, VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT, decodeOutHdr,
 } from '../../hypervisor/public/io/virtio_blk';
-import { VirtqDevice, type VirtqSegment } from '../../ringbuf/virtqueue';
+import { VirtqDevice } from '../../ringbuf/virtq-device';
+import type { VirtqSegment } from '../../ringbuf/virtqueue';
 import { drainAvailable, flushUsed, mapQueueAreas, tableReader } from './queue';
 import type { HostGen, HostThread } from '../thread';
 

@@ -32,7 +32,8 @@ import {
   VIRTIO_NET_CFG_BYTES, VIRTIO_NET_CFG_MAC, VIRTIO_NET_CFG_STATUS, VIRTIO_NET_F_MAC, VIRTIO_NET_F_STATUS, VIRTIO_NET_HDR_BYTES,
   VIRTIO_NET_HDR_NUM_BUFFERS, VIRTIO_NET_RX_QUEUE, VIRTIO_NET_S_LINK_UP, VIRTIO_NET_TX_QUEUE,
 } from '../../hypervisor/public/io/virtio_net';
-import { VirtqDevice, type VirtqSegment } from '../../ringbuf/virtqueue';
+import { VirtqDevice } from '../../ringbuf/virtq-device';
+import type { VirtqSegment } from '../../ringbuf/virtqueue';
 import { drainAvailable, flushUsed, mapQueueAreas, unmappable } from './queue';
 import type { HostGen, HostThread } from '../thread';
 

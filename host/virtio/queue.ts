@@ -5,7 +5,8 @@
 import type { DmaMemory } from '../../hw/devices/bus';
 import type { QueueConfig } from '../../hw/devices/virtio/index';
 import type { EventFd } from '../../hypervisor/public/kvm';
-import type { VirtqAreas, VirtqDevice, VirtqSegment } from '../../ringbuf/virtqueue';
+import type { VirtqDevice } from '../../ringbuf/virtq-device';
+import type { VirtqAreas, VirtqSegment } from '../../ringbuf/virtqueue';
 import type { HostGen, HostThread } from '../thread';
 
 const PAGE = 4096;

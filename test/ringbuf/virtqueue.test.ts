@@ -2,7 +2,8 @@
 // the lost-wakeup-free re-checks, u16 wrap, and a device that names what a bad driver did.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { VirtqDevice, VirtqDriver, virtqAreasIn, virtqLayout, vringNeedEvent, VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, type VirtqAreas } from '../../ringbuf/virtqueue';
+import { VirtqDevice } from '../../ringbuf/virtq-device';
+import { VirtqDriver, virtqAreasIn, virtqLayout, vringNeedEvent, VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, type VirtqAreas } from '../../ringbuf/virtqueue';
 
 const N = 8;
 function pair(eventIdx = true, size = N) {
