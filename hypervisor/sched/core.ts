@@ -13,7 +13,7 @@ import type { Trace, SchedReason } from '../trace';
 import type { Runstate } from '../public/xen';
 import type { Vcpu } from '../vcpu';
 import type { Scheduler, SchedCore } from './scheduler';
-import { PcpuState } from './pcpu';
+import { PcpuState, PcpuTicker } from './pcpu';
 
 /** Hooks the hypervisor supplies: what "an event is pending" means, and shutdown. */
 export interface CoreHooks {
@@ -383,47 +383,5 @@ export class SchedulingCore implements SchedCore {
       if (pc.current) pc.settle(now);
       else pc.leaveIdle(now), pc.enterIdle(now, 0);
     }
-  }
-}
-
-/**
- * A policy's per-pCPU tick, stopped while the pCPU idles, as Xen's idle loop does: before the
- * pCPU sleeps, sched_tick_suspend() stops credit's ticker (csched_tick_suspend), and when it
- * wakes sched_tick_resume() re-arms it on the tick grid, at the next multiple of the period.
- * An idle pCPU has nothing to account, so the only change is that no event is spent on it.
- *
- * Suspending does not remove the queued event: one still pending when the pCPU goes idle
- * fires and is dropped, and one still pending when it wakes again is kept, since it already
- * lies on the grid. Either way no stale event is left behind.
- */
-class PcpuTicker implements Handler {
-  private queued = false;
-  private on = false;
-
-  constructor(
-    private readonly engine: Engine,
-    private readonly periodNs: number,
-    private readonly fn: (pcpu: number) => void,
-    private readonly pcpu: number,
-  ) {}
-
-  resume(): void {
-    this.on = true;
-    if (this.queued) return;
-    this.queued = true;
-    const now = this.engine.now;
-    this.engine.at(now + this.periodNs - (now % this.periodNs), this);
-  }
-
-  suspend(): void {
-    this.on = false;
-  }
-
-  fire(): void {
-    this.queued = false;
-    if (!this.on) return;
-    this.fn(this.pcpu);
-    this.queued = true;
-    this.engine.after(this.periodNs, this);
   }
 }
