@@ -5,16 +5,17 @@
 // (an INDIRECT one's segments are copied out of its mapped pages first), map its data grants
 // in one batch (or grant-copy, the qdisk way), submit to the physical target; on completion
 // unmap in one batch, answer with BLKIF_RSP_*, and notify only when rsp_event asks for it. A frontend that overruns the ring loses its device, nothing more.
-// In map mode it offers persistent grants, and uses them when the frontend does (./blkback-map).
+// In map mode it offers persistent grants, and uses them when the frontend does (./blkback-map);
+// a request's segments become the disk's scatter-gather list or copy operations in ./blkback-segments.
 // The backend attaches to the ring where its responses stand (Linux's BACK_RING_ATTACH), so a
 // frontend whose indices are anywhere in the u32 space works; when the frontend's directory
 // vanishes (its domain died) it disconnects, and the toolstack's remove() ends it for good.
 import { evtchnBindInterdomain, evtchnClose, evtchnSend, gnttabCopy, gnttabMap, gnttabUnmap } from '../hypervisor/public/calls';
 import type { VcpuEnv } from '../hypervisor/public/guest';
-import { GNTCOPY_dest_gref, GNTCOPY_source_gref, GNTMAP_host_map, GNTST } from '../hypervisor/public/grant_table';
+import { GNTMAP_host_map, GNTST } from '../hypervisor/public/grant_table';
 import {
-  BLKIF_OP_INDIRECT, BLKIF_RING, decodeBlkifRequest, decodeIndirectSegment, encodeBlkifResponse, indirectPages, type BlkifRequest, type BlkifResponse,
-  type BlkifSegment, BLKIF_RSP_OKAY, BLKIF_RSP_ERROR, BLKIF_SEGS_PER_INDIRECT_FRAME,
+  BLKIF_OP_INDIRECT, BLKIF_RING, decodeBlkifRequest, encodeBlkifResponse, indirectPages, type BlkifRequest, type BlkifResponse,
+  BLKIF_RSP_OKAY, BLKIF_RSP_ERROR,
 } from '../hypervisor/public/io/blkif';
 import { XenbusState } from '../hypervisor/public/io/xs_wire';
 import { BackRing, SRING_REQ_PROD, SRING_RSP_PROD, ringSize } from '../ringbuf/ring';
@@ -27,11 +28,9 @@ import type { Dom0Kernel, DGen } from './kernel';
 import type { XenstoreService } from './xenstore/service';
 import { MAX_INDIRECT_SEGMENTS, indirectHeaderVerdict, validateBlkifRequest, type ValidRequest } from './blkif-validate';
 import { GrantMapper, type Mapped } from './blkback-map';
+import { copyOp, indirectSegments, segmentViews, type ScratchPage } from './blkback-segments';
 
 export type GrantMode = 'map' | 'copy';
-
-/** A page of dom0's own memory used as the local side of grant copies. */
-export type ScratchPage = Uint8Array & { gfn: number };
 
 interface InFlight extends Mapped {
   req: ValidRequest;
@@ -279,14 +278,7 @@ export class Blkback {
     if (grefs.length < indirectPages(raw.nrSegments)) return BLKIF_RSP_ERROR;
     const f: Mapped = { handles: [], persistent: [], pages: [] };
     const ok = this.grants.map(env, f, grefs, true);
-    const segments: BlkifSegment[] = [];
-    if (ok) {
-      f.pages.forEach((page, p) => {
-        const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
-        const n = Math.min(BLKIF_SEGS_PER_INDIRECT_FRAME, raw.nrSegments - p * BLKIF_SEGS_PER_INDIRECT_FRAME);
-        for (let i = 0; i < n; i++) segments.push(decodeIndirectSegment(view, i));
-      });
-    }
+    const segments = ok ? indirectSegments(f.pages, raw.nrSegments) : [];
     this.grants.release(env, f);
     return ok ? { ...raw, segments } : BLKIF_RSP_ERROR;
   }
@@ -415,21 +407,4 @@ function attachIndex(page: Uint8Array): number | undefined {
   const a = indexAccessFor(page);
   const rspProd = a.load(SRING_RSP_PROD);
   return idxDiff(a.load(SRING_REQ_PROD), rspProd) > ringSize(page.byteLength, BLKIF_RING) ? undefined : rspProd;
-}
-
-/** One segment of a grant copy between the guest's gref and a dom0 scratch page: its sectors
- *  only, as Linux's blkback copies them, so no byte of the page outside the segment moves. */
-function copyOp(seg: BlkifSegment, dom: number, scratch: Uint8Array, dir: 'in' | 'out') {
-  const offset = seg.firstSect * 512; // at the same place in both pages
-  const local = { refOrGfn: (scratch as ScratchPage).gfn, domid: 0, offset };
-  const remote = { refOrGfn: seg.gref, domid: dom, offset };
-  const len = (seg.lastSect - seg.firstSect + 1) * 512;
-  return dir === 'in'
-    ? { source: remote, dest: local, len, flags: GNTCOPY_source_gref }
-    : { source: local, dest: remote, len, flags: GNTCOPY_dest_gref };
-}
-
-/** The sectors of each segment within its page, in order: the request's scatter-gather list. */
-function segmentViews(pages: Uint8Array[], req: ValidRequest): Uint8Array[] {
-  return req.segments.map((s, i) => pages[i]!.subarray(s.firstSect * 512, (s.lastSect + 1) * 512));
 }

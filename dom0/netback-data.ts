@@ -21,7 +21,7 @@ import {
   type NetifRxRequest, type NetifTxRequest,
 } from '../hypervisor/public/io/netif';
 import type { BackRing } from '../ringbuf/ring';
-import type { ScratchPage } from './blkback';
+import type { ScratchPage } from './blkback-segments';
 import { validateTxPacket, type TxCheck } from './netif-validate';
 import { joined } from '../hw/bytes';
 

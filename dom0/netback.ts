@@ -14,7 +14,7 @@ import { NETIF_RX_RING, NETIF_TX_RING } from '../hypervisor/public/io/netif';
 import { XenbusState } from '../hypervisor/public/io/xs_wire';
 import { BackRing } from '../ringbuf/ring';
 import type { Mac } from '../hw/net/frame';
-import type { ScratchPage } from './blkback';
+import type { ScratchPage } from './blkback-segments';
 import type { Dom0Kernel, DGen } from './kernel';
 import type { XenstoreService } from './xenstore/service';
 import type { Bridge, BridgePort } from './net/bridge';

@@ -5,7 +5,7 @@ import type { Hypervisor } from '../../hypervisor/hypervisor';
 import type { Domain } from '../../hypervisor/domain';
 import { Dom0Kernel } from '../../dom0/kernel';
 import { XenstoreService } from '../../dom0/xenstore/service';
-import type { ScratchPage } from '../../dom0/blkback';
+import type { ScratchPage } from '../../dom0/blkback-segments';
 import type { Scenario } from '../scenario/types';
 
 export interface Dom0 {
