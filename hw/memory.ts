@@ -57,10 +57,11 @@ export class MachineMemory {
 
   /** Returns a frame to the free pool; its contents are scrubbed, as Xen scrubs freed pages. */
   free(mfn: number): void {
-    if (this.owners[mfn] === 0) return;
+    const owner = this.owners[mfn]! - 1;
+    if (owner === FREE) return;
     const page = this.pages.get(mfn);
-    const slab = this.slabs.get(this.owners[mfn]! - 1);
-    if (page !== undefined && slab !== undefined && page.buffer === slab.buffer && --slab.live === 0) this.slabs.delete(this.owners[mfn]! - 1);
+    const slab = this.slabs.get(owner);
+    if (page !== undefined && slab !== undefined && page.buffer === slab.buffer && --slab.live === 0) this.slabs.delete(owner);
     this.owners[mfn] = 0;
     this.pages.delete(mfn);
     this.freeList.push(mfn);

@@ -62,7 +62,7 @@ export class PortTable {
   isFree(port: number): boolean { return (this.freeBits[port >>> 5]! & (1 << (port & 31))) !== 0; }
   /** The lowest free port, allocated or in the next bucket, or -1 when the domain is at its
    *  limit: two bit searches, no scan of ports. */
-  lowestFree(): number {
+  private lowestFree(): number {
     for (let s = 0; s < this.freeSummary.length; s++) {
       if (this.freeSummary[s] === 0) continue;
       const w = s * 32 + lowestBit(this.freeSummary[s]!);
