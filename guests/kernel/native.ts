@@ -7,7 +7,7 @@
 import type { KernelCosts } from '../../hw/platforms/profile';
 import type { DmaMemory } from '../../hw/devices/bus';
 import { pagedMemory } from '../../hw/devices/paged';
-import { block, pio, mmio, compute, type VcpuEnv } from '../../hypervisor/public/guest';
+import { block, pio, mmio, compute, syscall, type VcpuEnv } from '../../hypervisor/public/guest';
 import { AHCI_NCQ_TAGS, AhciDriver } from '../drivers/ahci';
 import { IdeDriver } from '../drivers/ide';
 import type { GuestIo, IoStep } from '../drivers/io';
@@ -49,6 +49,13 @@ export class NativeKernel implements GuestIo {
       this.driver = drv;
       this.disk = new NativeDisk(this, drv, info);
     }
+  }
+
+  /** `count` system calls of the workload's process: the instruction's own cost natively or
+   *  under hardware assistance, more under binary translation or emulation (the hypervisor
+   *  charges the `syscall` operation by the domain's mode). */
+  *syscall(count = 1): KGen {
+    if (count > 0) yield syscall(count);
   }
 
   // ---- GuestIo: what the native drivers are written against ----

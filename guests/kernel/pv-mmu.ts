@@ -23,6 +23,19 @@ export interface PvMmuOptions {
 
 export const DEFAULT_PV_MMU: PvMmuOptions = { batch: 2048, writablePageTables: false, multicall: false };
 
+/** `count` system calls of a PV kernel's processes: Xen takes each one and bounces it into the
+ *  kernel (the `syscall` operation charges that), and a 64-bit kernel, which has no fast
+ *  system-call trap, goes back to user mode through HYPERVISOR_iret. */
+export function* pvSyscalls(env: VcpuEnv, count: number, iretAfterTrap: boolean): KGen {
+  if (count <= 0) return;
+  yield syscall(count);
+  if (iretAfterTrap) irets(env, count);
+}
+
+function irets(env: VcpuEnv, count: number): void {
+  for (let i = 0; i < count; i++) env.hypercall(HYPERCALL.iret);
+}
+
 export class PvMmu implements MmuPersonality {
   readonly name = 'pv';
   /** Hypercalls Xen refused: a bug in the kernel (pvlab's tests expect none). */
@@ -96,19 +109,13 @@ export class PvMmu implements MmuPersonality {
   }
 
   *syscalls(count: number): KGen {
-    if (count === 0) return;
-    yield syscall(count);
-    this.irets(count);
+    yield* pvSyscalls(this.env, count, this.iretAfterTrap);
   }
 
   *faults(kind: 'page-fault' | 'prot-fault', count: number): KGen {
     if (count === 0) return;
     yield mmuOp(kind, count);
-    this.irets(count);
-  }
-
-  private irets(count: number): void {
-    if (this.iretAfterTrap) for (let i = 0; i < count; i++) this.env.hypercall(HYPERCALL.iret);
+    if (this.iretAfterTrap) irets(this.env, count);
   }
 
   private send(batches: MmuUpdate[][]): void {

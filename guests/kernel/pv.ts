@@ -14,6 +14,7 @@ import { anySelected, isUpcallPending } from '../../hypervisor/public/event_chan
 import { GrantAllocator } from './grants';
 import { DEFAULT_KERNEL_PARAMS, parseCmdline, type KernelParams } from './cmdline';
 import { PageAllocator } from './pages';
+import { pvSyscalls } from './pv-mmu';
 import { XenbusClient, type XenbusHost } from './xenbus';
 import { Blkfront } from '../xen/blkfront';
 import { Netfront } from '../xen/netfront';
@@ -44,6 +45,10 @@ export class PvKernel implements XenbusHost {
   constructor(
     readonly costs: KernelCosts,
     readonly start: StartInfo,
+    /** A 64-bit PV kernel (no fast system-call trap) returns to user mode through
+     *  HYPERVISOR_iret after each system call Xen bounced into it; a PVH or PVHVM kernel's
+     *  system calls stay in its HVM container. */
+    private readonly iretAfterTrap = true,
   ) {
     const r = parseCmdline(start.cmdLine ?? '');
     this.params = r.ok ? r.params : DEFAULT_KERNEL_PARAMS;
@@ -56,6 +61,12 @@ export class PvKernel implements XenbusHost {
   /** Adds kernel CPU time to be spent at the next opportunity (handlers cannot yield). */
   charge(ns: number): void {
     this.owedNs += ns;
+  }
+
+  /** `count` system calls of the workload's process (io_submit, sendto, read...): each enters
+   *  the kernel through Xen, as on x86-64 every PV guest's system call does. */
+  *syscall(count = 1): KGen {
+    yield* pvSyscalls(this.env, count, this.iretAfterTrap);
   }
 
   /** Spends the charged kernel time now. */

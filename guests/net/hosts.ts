@@ -32,6 +32,7 @@ export function pvNetHost(k: PvKernel, net: NetCosts): NetHost {
       setUpcallPending(k.env.sharedInfo, k.env.vcpu, false);
       yield* dispatch();
     },
+    syscalls: (n) => k.syscall(n),
   };
 }
 
@@ -45,6 +46,7 @@ export function nativeNetHost(k: NativeKernel, net: NetCosts): NetHost {
       yield sleepOp(until);
     },
     *takePending() {},
+    syscalls: (n) => k.syscall(n),
   };
 }
 

@@ -32,6 +32,9 @@ export interface NetHost {
   sleep(until: number): KGen;
   /** Takes events or interrupts that arrived while the kernel ran, without sleeping. */
   takePending(): KGen;
+  /** `count` system calls' entry and return, as the kernel's mode makes them cost (a PV
+   *  kernel's bounce through Xen, binary translation's callout, emulation's slowdown). */
+  syscalls(count: number): KGen;
 }
 
 export interface NetConfig {
@@ -63,6 +66,8 @@ export class NetStack implements SocketHost {
   private readonly listeners = new Map<number, (from: Remote) => TcpSocket | undefined>();
   private readonly udp = new Map<number, UdpSocket>();
   private owedNs = 0;
+  /** System calls made since the last settle, their entries not yet paid. */
+  private owedSyscalls = 0;
   private queued = 0;
   private nextPort = FIRST_EPHEMERAL_PORT;
   private nextIss = 0x0100_0000;
@@ -108,7 +113,8 @@ export class NetStack implements SocketHost {
   }
 
   syscall(bytes: number): void {
-    this.charge(this.host.kernel.syscallNs + bytes / this.host.kernel.memcpyBytesPerNs);
+    this.owedSyscalls++;
+    this.charge(bytes / this.host.kernel.memcpyBytesPerNs);
   }
 
   /** Who is at `ip`, as the neighbour table says. */
@@ -192,6 +198,11 @@ export class NetStack implements SocketHost {
   }
 
   *settle(): KGen {
+    if (this.owedSyscalls > 0) {
+      const n = this.owedSyscalls;
+      this.owedSyscalls = 0;
+      yield* this.host.syscalls(n);
+    }
     if (this.owedNs <= 0) return;
     const ns = Math.round(this.owedNs);
     this.owedNs = 0;

@@ -5,7 +5,6 @@
 // It runs on any BlockDevice (blkfront, or a native IDE/AHCI driver): the same workload in
 // every mode, with the same random offsets for the same seed. An I/O with more pages than the
 // device takes in one request goes as several (../kernel/bio), as Linux's block layer splits it.
-import { compute } from '../../hypervisor/public/guest';
 import { Histogram } from '../../hw/histogram';
 import type { RandomStream } from '../../hw/rng';
 import { sectorsInPage, splitIo } from '../kernel/bio';
@@ -33,7 +32,9 @@ export interface IoKernel {
   sleep(t: number): KGen;
   allocPage(): number;
   page(gfn: number): Uint8Array | undefined;
-  syscallNs: number;
+  /** One system call's entry and return (the kernel's work in it is the driver's or the
+   *  scheduler's): io_submit() for each I/O, io_getevents() for each reap, as libaio's fio. */
+  syscall(): KGen;
 }
 
 const PAGE = 4096;
@@ -81,7 +82,10 @@ export class FioJob {
     const blocks = Math.max(1, Math.floor(Math.min(this.opts.size, dev.sizeSectors * 512) / this.opts.bs));
     const perPhase = this.opts.ops ?? (this.opts.verify ? blocks : Infinity);
     const order: number[] = [];
+    // I/Os submitted and not yet reaped, as fio counts them, and those of them the kernel has
+    // completed: fio learns of a completion only from io_getevents().
     let inflight = 0;
+    let completed = 0;
     for (;;) {
       if (this.seq >= perPhase && inflight === 0) {
         if (this.phase !== 'write') break;
@@ -100,8 +104,8 @@ export class FioJob {
       while (this.seq < perPhase && inflight < slots.length && dev.canSubmit(Math.min(pagesPer, dev.maxPages))) {
         const slot = slots.find((s) => !s.busy)!;
         const block = this.pickBlock(order, blocks);
-        const io = this.prepare(k, slot, block, () => inflight--);
-        yield compute(k.syscallNs, 'kernel'); // io_submit
+        const io = this.prepare(k, slot, block, () => completed++);
+        yield* k.syscall(); // io_submit
         if (pagesPer <= dev.maxPages) yield* dev.submit(io);
         else {
           for (const part of splitIo(io, dev.maxPages)) { // the block layer's split to the device's limit
@@ -117,7 +121,12 @@ export class FioJob {
         if (gap > 0) break;
       }
       if (queued) yield* dev.kick();
-      else yield* k.wait();
+      else if (completed > 0) {
+        // io_getevents(): every completion so far, reaped in one call.
+        inflight -= completed;
+        completed = 0;
+        yield* k.syscall();
+      } else yield* k.wait(); // in io_getevents(), asleep until a completion comes
     }
     this.done = true;
     this.finishedAt = k.now();

@@ -156,7 +156,9 @@ export function createGuest(w: World, spec: DomainSpec): Domain | string {
       if (typeof bb === 'string') return bb;
       entry.backends.push(bb);
     }
-    entry.kernel = new PvKernel(w.profile.kernel, start);
+    // Only a PV kernel runs its user space under Xen's own syscall entry; PVH and PVHVM kernels
+    // run in an HVM container, where a system call never leaves the guest.
+    entry.kernel = new PvKernel(w.profile.kernel, start, choice.mode === 'pv' && !w.profile.hypervisor.pvSyscallFastTrap);
   }
   if (choice.mode !== 'pv' && choice.mode !== 'pvh') {
     const first = spec.disk[0];
@@ -284,7 +286,7 @@ function ioKernel(k: PvKernel | NativeKernel, env: VcpuEnv): IoKernel {
     sleep: (t) => (k instanceof PvKernel ? k.wait(t) : nativeWait(env, t)),
     allocPage: () => k.pages.alloc(),
     page: (gfn) => env.page(gfn),
-    syscallNs: k.costs.syscallNs,
+    syscall: () => k.syscall(),
   };
 }
 

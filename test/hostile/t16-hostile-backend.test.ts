@@ -63,7 +63,7 @@ function addVictim(lab: Lab, hostile: Domain | undefined, variant: HostileBacken
       probe.pageIntact = hasPattern(env.page(gfn)!, 0x33);
     }
     const xvda = k.disks.find((x) => x.devid === XVDA)!;
-    yield* job.run({ now: () => env.now(), wait: () => k.wait(), sleep: (t) => k.wait(t), allocPage: () => k.pages.alloc(), page: (g) => env.page(g), syscallNs: k.costs.syscallNs }, xvda);
+    yield* job.run({ now: () => env.now(), wait: () => k.wait(), sleep: (t) => k.wait(t), allocPage: () => k.pages.alloc(), page: (g) => env.page(g), syscall: () => k.syscall() }, xvda);
     for (;;) yield block();
   }
   w.hv.unpause(d.id);

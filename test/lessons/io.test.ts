@@ -12,9 +12,14 @@ describe('lesson 1, pv-vs-hvm', () => {
     expect(l.f('hvm.exitsPerIo')).toBeGreaterThanOrEqual(20);
     expect(l.f('hvm.exitsPerIo')).toBeLessThanOrEqual(32);
     expect(l.f('hvm.ioreqsPerIo')).toBeGreaterThanOrEqual(20);
-    expect(l.f('pv.hypercallsPerIo')).toBeGreaterThanOrEqual(1);
-    expect(l.f('pv.hypercallsPerIo')).toBeLessThanOrEqual(3);
-    expect(l.f('hvm.hypervisorPct')).toBeGreaterThan(5 * l.f('pv.hypervisorPct'));
+    // Per read: an event send (unless the ring suppresses it), SCHEDOP_block, and the irets that
+    // end io_submit() and io_getevents() (a 64-bit PV kernel's system calls bounce through Xen);
+    // boot's calls are spread over the reads.
+    expect(l.f('pv.hypercallsPerIo')).toBeGreaterThanOrEqual(3);
+    expect(l.f('pv.hypercallsPerIo')).toBeLessThanOrEqual(4.25);
+    // Xen's time per read: hvm's ~27 exits against pv's two system-call bounces and ~four
+    // hypercalls (about 1.7 µs at modern's 895 and 835 cycles).
+    expect(l.f('hvm.hypervisorPct')).toBeGreaterThan(4 * l.f('pv.hypervisorPct'));
     expect(l.f('dom0.dmPct')).toBeGreaterThan(0);
   });
 });
