@@ -257,7 +257,7 @@ export class Blkback {
       if (f) this.plugged.push(f);
     }
     reqs.length = 0;
-    yield* this.k.settle();
+    yield* this.k.settle(env);
     for (const f of this.plugged) this.toDisk(env, f);
     this.plugged.length = 0;
     this.pushResponses(env);
@@ -352,7 +352,7 @@ export class Blkback {
     this.spareDone = done;
     this.grants.unmap(env, unmap);
     unmap.length = 0;
-    yield* this.k.settle(); // the guest hears of it once dom0 has done the work
+    yield* this.k.settle(env); // the guest hears of it once dom0 has done the work
     this.pushResponses(env);
     if (this.ring && this.inflight === 0 && this.ring.finalCheckForRequests()) yield* this.serve(env);
   }

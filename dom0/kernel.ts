@@ -9,7 +9,7 @@
 import type { KernelCosts } from '../hw/platforms/profile';
 import { block, compute, type GuestOp, type VcpuEnv } from '../hypervisor/public/guest';
 import { PortDispatch } from '../hypervisor/public/evtchn_dispatch';
-import { evtchnBindIpi } from '../hypervisor/public/calls';
+import { evtchnBindIpi, pvSyscalls } from '../hypervisor/public/calls';
 
 export type DGen<T = void> = Generator<GuestOp | number, T, number>;
 /** A unit of deferred kernel work, run on whichever dom0 vCPU picks it up. */
@@ -31,7 +31,20 @@ export class Dom0Kernel {
    *  The host wiring (lab/) connects it. */
   raiseDiskIrq: () => void = () => {};
 
-  constructor(readonly costs: KernelCosts) {}
+  /** System calls of dom0's processes (QEMU's reads and writes on its taps) not yet made. */
+  private owedSyscalls = 0;
+
+  constructor(
+    readonly costs: KernelCosts,
+    /** Dom0 is a PV kernel: on x86-64 each system call of its processes bounces through Xen and
+     *  returns through HYPERVISOR_iret; the 32-bit kernel of the xeon-2003 has the fast trap. */
+    private readonly iretAfterTrap = true,
+  ) {}
+
+  /** A system call of a dom0 process, made at the next settle (before the time it charged). */
+  syscall(): void {
+    this.owedSyscalls++;
+  }
 
   /** Adds kernel time to be spent by the vCPU running the current handler or work. */
   charge(ns: number): void {
@@ -105,6 +118,7 @@ export class Dom0Kernel {
         this.stats.workItems++;
         yield* w(env);
         // settle(), without a generator of its own: this runs after every work item
+        if (this.owedSyscalls > 0) yield* this.takeSyscalls(env);
         if (this.owedUserNs > 0) yield this.takeOwed('user');
         if (this.owedNs > 0) yield this.takeOwed('kernel');
       }
@@ -114,16 +128,25 @@ export class Dom0Kernel {
       this.stats.upcalls++;
       this.charge(this.costs.irqEntryNs);
       dispatch.dispatch();
+      if (this.owedSyscalls > 0) yield* this.takeSyscalls(env);
       if (this.owedUserNs > 0) yield this.takeOwed('user');
       if (this.owedNs > 0) yield this.takeOwed('kernel');
     }
   }
 
-  /** Spends the time charged so far, user time (the device model's) first; the hypervisor time
-   *  of the hypercalls made so far is spent before it (the scheduling core runs it first). */
-  *settle(): DGen {
+  /** Makes the system calls owed, then spends the time charged so far, user time (the device
+   *  model's) first; the hypervisor time of the hypercalls made so far is spent before it (the
+   *  scheduling core runs it first). `env` is the vCPU running the work. */
+  *settle(env: VcpuEnv): DGen {
+    if (this.owedSyscalls > 0) yield* this.takeSyscalls(env);
     if (this.owedUserNs > 0) yield this.takeOwed('user');
     if (this.owedNs > 0) yield this.takeOwed('kernel');
+  }
+
+  private *takeSyscalls(env: VcpuEnv): DGen {
+    const n = this.owedSyscalls;
+    this.owedSyscalls = 0;
+    yield* pvSyscalls(env, n, this.iretAfterTrap);
   }
 
   /** The user or kernel time charged so far, as one compute operation; it is no longer owed. */

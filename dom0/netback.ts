@@ -182,10 +182,10 @@ export class Netback implements BridgePort, NetbackCtx {
       }
       // The frames leave once netback has built them, and the guest hears of it once the bridge
       // has taken them: dom0's work lies on the packets' path.
-      yield* this.k.settle();
+      yield* this.k.settle(env);
       for (const frame of sent) this.bridge.input(this, frame);
       sent.length = 0;
-      yield* this.k.settle();
+      yield* this.k.settle(env);
       if (r.kind === 'ok' && this.tx === ring) this.push(env, ring);
       if (r.kind === 'empty' && !ring.finalCheckForRequests()) return;
     }
@@ -197,7 +197,7 @@ export class Netback implements BridgePort, NetbackCtx {
       const ring = this.rx;
       const r: Outcome | { kind: 'empty' } = rxRound(env, ring, this, this.rxQueue);
       if (r.kind === 'fatal') return this.error(env, r.reason);
-      yield* this.k.settle(); // the guest hears of it once dom0 has done the work
+      yield* this.k.settle(env); // the guest hears of it once dom0 has done the work
       if (r.kind === 'ok' && this.rx === ring) this.push(env, ring);
       if (r.kind === 'empty' && !ring.finalCheckForRequests()) return; // woken when buffers come
     }

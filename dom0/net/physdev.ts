@@ -46,7 +46,7 @@ export class PhysNicDriver implements BridgePort {
         this.k.charge(this.perPacketNs);
         this.bridge.input(this, f);
       }
-      yield* this.k.settle();
+      yield* this.k.settle(env);
       if (frames.length < BUDGET) break;
     }
     this.polling = false;

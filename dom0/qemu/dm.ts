@@ -67,7 +67,7 @@ export class DeviceModel {
   private *complete(env: VcpuEnv, fn: () => void): DGen {
     this.stats.completions++;
     this.k.chargeUser(this.costs.dmCompletionNs);
-    yield* this.k.settle(); // the interrupt is raised once QEMU has done the work
+    yield* this.k.settle(env); // the interrupt is raised once QEMU has done the work
     this.env = env;
     fn();
     this.env = undefined;
@@ -95,7 +95,7 @@ export class DeviceModel {
     if (r.dir === IOREQ_READ) value = this.io.read(r.addr, size, space);
     else this.io.write(r.addr, size, r.data, space);
     this.env = undefined;
-    yield* this.k.settle(); // the vCPU resumes once QEMU has done the access
+    yield* this.k.settle(env); // the vCPU resumes once QEMU has done the access
     setIoreqData(this.ioreqPage, vcpu, value);
     setIoreqState(this.ioreqPage, vcpu, STATE_IORESP_READY);
     evtchnSend(env, this.localPorts[vcpu]!);

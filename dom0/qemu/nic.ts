@@ -6,7 +6,8 @@
 // flushes the queue, as qemu_flush_queued_packets does.
 //
 // Costs: QEMU's emulation of each frame (descriptors, the DMA copy through its mapcache) is
-// dom0 user time; the tap's read or write system call is dom0 kernel time, like the bridge.
+// dom0 user time; the tap's read or write is a system call of a dom0 process (dom0 is a PV
+// kernel: on x86-64 the call bounces through Xen and returns with an iret hypercall).
 // Interrupts: a frame received in QEMU's context raises the guest's line with dm_op there; one
 // raised while QEMU serves an ioreq goes through the ioreq's own context; one raised by the
 // NIC's own timer (e1000 interrupt moderation) is handed to QEMU as new work.
@@ -24,7 +25,6 @@ import type { Bridge, BridgePort } from '../net/bridge';
 export interface TapCosts {
   /** QEMU's emulation work per frame, ns. */
   readonly perPacketNs: number;
-  readonly syscallNs: number;
   readonly memcpyBytesPerNs: number;
 }
 
@@ -114,7 +114,7 @@ export class TapBackend implements EthernetBackend, BridgePort {
       return true;
     }
     this.k.chargeUser(this.costs.perPacketNs + Math.ceil(frame.length / this.costs.memcpyBytesPerNs));
-    this.k.charge(this.costs.syscallNs);
+    this.k.syscall();
     this.bridge.input(this, frame);
     return true;
   }
@@ -128,7 +128,7 @@ export class TapBackend implements EthernetBackend, BridgePort {
 
   private *intoBridge(env: VcpuEnv, frame: Uint8Array): DGen {
     void env;
-    this.k.charge(this.costs.syscallNs);
+    this.k.syscall();
     this.bridge.input(this, frame);
   }
 
@@ -152,9 +152,9 @@ export class TapBackend implements EthernetBackend, BridgePort {
       if (r === 'filtered') this.stats.rxDropped++;
       else this.stats.rxFrames++;
       if (this.placement === 'device-model') this.k.chargeUser(this.costs.perPacketNs + Math.ceil(f.length / this.costs.memcpyBytesPerNs));
-      this.k.charge(this.costs.syscallNs);
+      this.k.syscall();
     }
     this.env = undefined;
-    yield* this.k.settle();
+    yield* this.k.settle(env);
   }
 }

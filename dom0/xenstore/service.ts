@@ -109,7 +109,7 @@ export class XenstoreService {
       this.k.charge(this.k.costs.xenstoreRequestNs);
       for (const m of this.xsd.handle(c.domid, d.msg)) c.out.push(encodeMessage(m));
     }
-    yield* this.k.settle(); // the replies go out once xenstored has handled the requests
+    yield* this.k.settle(env); // the replies go out once xenstored has handled the requests
     this.routeEvents(env);
     this.flush(env, c);
     if (!backlogged(c) && c.rx.length > 0 && decodeMessage(c.rx).kind === 'message') this.k.defer((e) => this.serve(e, c));

@@ -6,7 +6,8 @@
 // kernel simply stores to its L1 entries and each store traps into Xen, which emulates it.
 // A 64-bit PV kernel returns to user mode after a bounced trap with the `iret` hypercall.
 import { HYPERCALL } from '../../hypervisor/public/xen';
-import { mmuOp, syscall, type VcpuEnv } from '../../hypervisor/public/guest';
+import { mmuOp, type VcpuEnv } from '../../hypervisor/public/guest';
+import { irets, pvSyscalls } from '../../hypervisor/public/calls';
 import { MMUEXT, PAGE_BYTES, VMASST_CMD_enable, VMASST_TYPE_writable_pagetables, mmuUpdate, mmuextOp, multicall, type MmuUpdate, type MmuextOp, type MulticallEntry } from '../../hypervisor/public/mmu';
 import type { MmuPersonality } from './personality';
 import type { KGen } from './types';
@@ -23,18 +24,6 @@ export interface PvMmuOptions {
 
 export const DEFAULT_PV_MMU: PvMmuOptions = { batch: 2048, writablePageTables: false, multicall: false };
 
-/** `count` system calls of a PV kernel's processes: Xen takes each one and bounces it into the
- *  kernel (the `syscall` operation charges that), and a 64-bit kernel, which has no fast
- *  system-call trap, goes back to user mode through HYPERVISOR_iret. */
-export function* pvSyscalls(env: VcpuEnv, count: number, iretAfterTrap: boolean): KGen {
-  if (count <= 0) return;
-  yield syscall(count);
-  if (iretAfterTrap) irets(env, count);
-}
-
-function irets(env: VcpuEnv, count: number): void {
-  for (let i = 0; i < count; i++) env.hypercall(HYPERCALL.iret);
-}
 
 export class PvMmu implements MmuPersonality {
   readonly name = 'pv';

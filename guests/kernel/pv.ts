@@ -10,11 +10,11 @@
 import type { KernelCosts } from '../../hw/platforms/profile';
 import { block, compute, type GuestOp, type VcpuEnv } from '../../hypervisor/public/guest';
 import { PortDispatch } from '../../hypervisor/public/evtchn_dispatch';
+import { pvSyscalls } from '../../hypervisor/public/calls';
 import { anySelected, isUpcallPending } from '../../hypervisor/public/event_channel';
 import { GrantAllocator } from './grants';
 import { DEFAULT_KERNEL_PARAMS, parseCmdline, type KernelParams } from './cmdline';
 import { PageAllocator } from './pages';
-import { pvSyscalls } from './pv-mmu';
 import { XenbusClient, type XenbusHost } from './xenbus';
 import { Blkfront } from '../xen/blkfront';
 import { Netfront } from '../xen/netfront';
@@ -64,7 +64,7 @@ export class PvKernel implements XenbusHost {
   }
 
   /** `count` system calls of the workload's process (io_submit, sendto, read...): each enters
-   *  the kernel through Xen, as on x86-64 every PV guest's system call does. */
+   *  the kernel through Xen, as on x86-64 every PV guest's system call does (pvSyscalls). */
   *syscall(count = 1): KGen {
     yield* pvSyscalls(this.env, count, this.iretAfterTrap);
   }

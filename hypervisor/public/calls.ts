@@ -1,7 +1,7 @@
 // Typed wrappers over the hypercalls kernels make most, in the spirit of Linux's
 // HYPERVISOR_* inline functions: they build Xen's argument structs, make the call and read
 // the OUT fields. Results keep Xen's convention: a port or 0 on success, -errno on failure.
-import type { VcpuEnv } from './guest';
+import { syscall, type GuestOp, type VcpuEnv } from './guest';
 import { EVTCHNOP } from './event_channel';
 import { GNTTABOP, type CopyOp } from './grant_table';
 import { HYPERCALL, DOMID_SELF } from './xen';
@@ -64,4 +64,18 @@ export function gnttabSetupTable(env: VcpuEnv, nrFrames: number): { status: numb
   const op: Record<string, unknown> = { dom: DOMID_SELF, nr_frames: nrFrames };
   env.hypercall(HYPERCALL.grant_table_op, GNTTABOP.setup_table, [op], 1);
   return { status: op['status'] as number, frames: (op['frame_list'] as number[] | undefined) ?? [] };
+}
+
+/** `count` system calls of a PV kernel's processes: Xen takes each one and bounces it into the
+ *  kernel (the `syscall` operation, which the hypervisor charges), and a 64-bit kernel, which
+ *  has no fast system-call trap, goes back to user mode through HYPERVISOR_iret. */
+export function* pvSyscalls(env: VcpuEnv, count: number, iretAfterTrap: boolean): Generator<GuestOp, void, unknown> {
+  if (count <= 0) return;
+  yield syscall(count);
+  if (iretAfterTrap) irets(env, count);
+}
+
+/** HYPERVISOR_iret, `count` times: a 64-bit PV kernel's returns to user mode after bounced traps. */
+export function irets(env: VcpuEnv, count: number): void {
+  for (let i = 0; i < count; i++) env.hypercall(HYPERCALL.iret);
 }

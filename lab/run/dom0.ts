@@ -16,7 +16,7 @@ export interface Dom0 {
 }
 
 export function createDom0(hv: Hypervisor, s: Scenario): Dom0 {
-  const kernel = new Dom0Kernel(hv.profile.kernel);
+  const kernel = new Dom0Kernel(hv.profile.kernel, !hv.profile.hypervisor.pvSyscallFastTrap);
   const xs = new XenstoreService(kernel);
   const cfg = s.dom0;
   const d = hv.createDomain(

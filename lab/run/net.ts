@@ -180,7 +180,7 @@ function attachNic(w: World, g: GuestEntry, gn: GuestNet, net: HostNetwork, mode
   } else {
     const k = w.profile.kernel;
     const inDm = platform.dm !== undefined;
-    gn.tap = new TapBackend(w.dom0.kernel, net.bridge, d.id, 0, { perPacketNs: w.profile.net.driverPerPacketNs, syscallNs: k.syscallNs, memcpyBytesPerNs: k.memcpyBytesPerNs }, inDm ? 'device-model' : 'in-process', net.wake);
+    gn.tap = new TapBackend(w.dom0.kernel, net.bridge, d.id, 0, { perPacketNs: w.profile.net.driverPerPacketNs, memcpyBytesPerNs: k.memcpyBytesPerNs }, inDm ? 'device-model' : 'in-process', net.wake);
     backend = gn.tap;
     mem = platform.dm ? platform.dm.dma() : guestRam(w, d);
     const direct: IrqLine = { raise: () => w.hv.injectIrq(d, NIC_IRQ), lower: () => {} };
