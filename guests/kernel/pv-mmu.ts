@@ -24,7 +24,6 @@ export interface PvMmuOptions {
 
 export const DEFAULT_PV_MMU: PvMmuOptions = { batch: 2048, writablePageTables: false, multicall: false };
 
-
 export class PvMmu implements MmuPersonality {
   readonly name = 'pv';
   /** Hypercalls Xen refused: a bug in the kernel (pvlab's tests expect none). */
